@@ -1,0 +1,39 @@
+# Two commands: `make run` and `make test`. Everything else is set up on the way.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB := $(BIN)/python -m config.devdb exec --
+
+.PHONY: run test lint types pytest bench install clean-data
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(DB) $(BIN)/python manage.py rundev
+
+test: $(STAMP) lint types pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(STAMP)
+	$(BIN)/mypy .
+
+pytest: $(STAMP)
+	$(DB) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(DB) $(BIN)/python bench/ledger.py $(BENCH_ARGS)
+
+clean-data:
+	$(BIN)/python -m config.devdb stop || true
+	rm -rf .data

@@ -1,0 +1,95 @@
+"""Shared fixtures: named customers, funding from issuance, and the ledger invariants.
+
+Every test that used the database ends with `check_ledger()`; a test that corrupts the ledger
+on purpose is marked `corrupts_ledger`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable
+
+# Argon2 at the production cost (19 MiB, 2 passes) makes every PIN check ~30 ms; the suite
+# uses a lighter cost. The algorithm, the pepper and the lockout logic are the same.
+os.environ.setdefault("PIN_ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("PIN_ARGON2_TIME_COST", "1")
+
+import pytest  # noqa: E402
+
+from wallets import services  # noqa: E402
+from wallets.invariants import check_ledger  # noqa: E402
+from wallets.models import Account, Customer, Transaction  # noqa: E402
+
+_keys = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "corrupts_ledger: the test breaks the ledger on purpose; skip the check"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _ledger_invariants(request: pytest.FixtureRequest):
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if "transactional_db" in names or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")  # set up first, so torn down after us
+    elif "db" in names or marker:
+        request.getfixturevalue("db")
+    else:
+        yield
+        return
+    yield
+    if request.node.get_closest_marker("corrupts_ledger"):
+        return
+    violations = check_ledger()
+    assert not violations, "ledger invariants broken:\n" + "\n".join(map(str, violations))
+
+
+def new_key(prefix: str = "test") -> str:
+    return f"{prefix}-{next(_keys)}-{os.getpid()}"
+
+
+def make_customer(phone: str, name: str, **extra) -> Customer:
+    return services.register_customer(phone=phone, name=name, **extra)
+
+
+@pytest.fixture
+def alice(db) -> Account:
+    """Alice Wanjiru, tier 1, PIN 2468, an empty KES wallet."""
+    customer = make_customer("+254712000001", "Alice Wanjiru")
+    services.set_pin(customer, "2468")
+    return customer.wallet()
+
+
+@pytest.fixture
+def bob(db) -> Account:
+    """Bob Otieno, tier 1, PIN 1357, an empty KES wallet."""
+    customer = make_customer("+254712000002", "Bob Otieno")
+    services.set_pin(customer, "1357")
+    return customer.wallet()
+
+
+@pytest.fixture
+def carol(db) -> Account:
+    customer = make_customer("+254712000003", "Carol Akinyi")
+    return customer.wallet()
+
+
+@pytest.fixture
+def fund() -> Callable[[Account, int], Transaction]:
+    """Credit a wallet from the issuance account (no test sets a balance directly)."""
+
+    def _fund(wallet: Account, amount: int) -> Transaction:
+        return services.fund_from_issuance(
+            wallet=wallet, amount=amount, idempotency_key=new_key("fund")
+        )
+
+    return _fund
+
+
+def balance(wallet: Account) -> int:
+    wallet.refresh_from_db()
+    return wallet.balance

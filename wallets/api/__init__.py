@@ -1,0 +1,1 @@
+"""REST API v1: token-authenticated clients; amounts are integer minor units."""

@@ -1,0 +1,159 @@
+"""Domain errors: nouns with a message a person can read.
+
+The API maps them to HTTP statuses in `wallets.api.errors`, the menus to screens; `code` is the
+stable machine-readable name.
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    code = "ledger_error"
+    message = "The operation could not be completed."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.message)
+
+    @property
+    def text(self) -> str:
+        return str(self.args[0])
+
+
+class InvalidAmount(LedgerError):
+    code = "invalid_amount"
+    message = "Enter a valid amount."
+
+
+class InvalidPhoneNumber(LedgerError):
+    code = "invalid_phone_number"
+    message = "That is not a valid phone number."
+
+
+class UnknownCustomer(LedgerError):
+    code = "unknown_customer"
+    message = "No wallet is registered for that phone number."
+
+
+class AccountNotActive(LedgerError):
+    code = "account_not_active"
+    message = "This wallet cannot transact now. Please contact customer care."
+
+
+class RecipientNotActive(LedgerError):
+    code = "recipient_not_active"
+    message = "The recipient's wallet cannot receive money now."
+
+
+class SameAccount(LedgerError):
+    code = "same_account"
+    message = "You cannot send money to yourself."
+
+
+class CurrencyMismatch(LedgerError):
+    code = "currency_mismatch"
+    message = "The accounts hold different currencies."
+
+
+class InsufficientFunds(LedgerError):
+    code = "insufficient_funds"
+    message = "Insufficient funds: your balance does not cover the amount and the fee."
+
+
+class LimitExceeded(LedgerError):
+    code = "limit_exceeded"
+    message = "The amount is over your limit."
+
+
+class BelowMinimum(LimitExceeded):
+    code = "amount_below_minimum"
+    message = "The amount is below the minimum."
+
+
+class PerTransactionLimit(LimitExceeded):
+    code = "limit_per_transaction"
+    message = "The amount is over the limit for one transaction."
+
+
+class DailyLimit(LimitExceeded):
+    code = "limit_daily"
+    message = "This would take you over your daily limit."
+
+
+class MonthlyLimit(LimitExceeded):
+    code = "limit_monthly"
+    message = "This would take you over your monthly limit."
+
+
+class ReceiverBalanceLimit(LimitExceeded):
+    code = "limit_receiver_balance"
+    message = "The recipient's wallet cannot hold that much."
+
+
+class LimitsNotConfigured(LedgerError):
+    code = "limits_not_configured"
+    message = "This wallet's KYC tier has no limits yet; register with an ID to transact."
+
+
+class NoTariff(LedgerError):
+    code = "no_tariff"
+    message = "No fee is set for this amount."
+
+
+class IdempotencyConflict(LedgerError):
+    code = "idempotency_conflict"
+    message = "This idempotency key was already used for a different request."
+
+
+class HoldNotOpen(LedgerError):
+    code = "hold_not_open"
+    message = "The hold has already ended."
+
+
+class AlreadyReversed(LedgerError):
+    code = "already_reversed"
+    message = "This transaction has already been reversed."
+
+
+class ReversalRefused(LedgerError):
+    code = "reversal_refused"
+    message = "The transaction cannot be reversed: the recipient no longer holds the money."
+
+
+class NotReversible(LedgerError):
+    code = "not_reversible"
+    message = "This kind of transaction cannot be reversed."
+
+
+class PinError(LedgerError):
+    code = "pin_error"
+
+
+class InvalidPin(PinError):
+    code = "invalid_pin"
+    message = "A PIN is exactly 4 digits."
+
+
+class WeakPin(PinError):
+    code = "weak_pin"
+    message = "That PIN is too easy to guess. Avoid repeated or sequential digits and your birth year."
+
+
+class PinNotSet(PinError):
+    code = "pin_not_set"
+    message = "No PIN is set for this wallet yet."
+
+
+class WrongPin(PinError):
+    code = "wrong_pin"
+
+    def __init__(self, attempts_left: int) -> None:
+        self.attempts_left = attempts_left
+        if attempts_left:
+            super().__init__(f"Wrong PIN. {attempts_left} attempt(s) left before your PIN is locked.")
+        else:
+            super().__init__("Wrong PIN. Your PIN is now locked; try again later or call care.")
+
+
+class PinLocked(PinError):
+    code = "pin_locked"
+    message = "Your PIN is locked after too many wrong tries. Try again later or call care."

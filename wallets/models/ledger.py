@@ -1,0 +1,264 @@
+"""Double-entry ledger rows.
+
+An `Account` holds a running `balance` (credits minus debits) and `held` (reserved by open
+holds); `available = balance - held`. A `Transaction` is one business operation and owns its
+`Posting`s, each moving a positive amount from one account to another, so every transaction
+balances by construction. Postings and a transaction's money fields are append-only (database
+triggers); corrections are new reversing transactions.
+
+House accounts (fee income, settlement, trust, suspense, issuance) are credited by many
+transactions at once. Their balance is spread over `HOUSE_SHARDS` rows of `HouseBalance`, one
+picked per transaction, so no single row becomes a lock every transfer waits for.
+
+Each transaction is hash-chained on its anchor account (the first customer or agent account it
+touches, in primary-key order): `hash = sha256(previous hash | content)`. The anchor's row is
+locked by the posting anyway, so the chain adds no contention.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+HOUSE_SHARDS = 16
+
+
+class AccountKind(models.TextChoices):
+    CUSTOMER_WALLET = "customer_wallet", "Customer wallet"
+    AGENT_FLOAT = "agent_float", "Agent float"
+    AGENT_COMMISSION = "agent_commission", "Agent commission"
+    FEE_INCOME = "fee_income", "Fee income"
+    SETTLEMENT = "settlement", "Operator settlement"
+    TRUST = "trust", "Trust (bank)"
+    SUSPENSE = "suspense", "Suspense"
+    ISSUANCE = "issuance", "Issuance"
+
+
+HOUSE_KINDS = frozenset(
+    {
+        AccountKind.FEE_INCOME,
+        AccountKind.SETTLEMENT,
+        AccountKind.TRUST,
+        AccountKind.SUSPENSE,
+        AccountKind.ISSUANCE,
+    }
+)
+# E-money held by the public (our liability) and the accounts that back it.
+E_MONEY_KINDS = frozenset(
+    {AccountKind.CUSTOMER_WALLET, AccountKind.AGENT_FLOAT, AccountKind.AGENT_COMMISSION}
+)
+BACKING_KINDS = frozenset({AccountKind.TRUST, AccountKind.SETTLEMENT, AccountKind.ISSUANCE})
+
+
+class Account(models.Model):
+    kind = models.CharField(max_length=20, choices=AccountKind.choices)
+    currency = models.CharField(max_length=3)
+    customer = models.ForeignKey(
+        "wallets.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+    )
+    code = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, help_text="Name of a house account."
+    )
+    balance = models.BigIntegerField(default=0, editable=False)
+    held = models.BigIntegerField(default=0, editable=False)
+    # Outgoing totals for the limit windows, updated under the row lock of each debit.
+    day_on = models.DateField(null=True, editable=False)
+    day_total = models.BigIntegerField(default=0, editable=False)
+    month_on = models.DateField(null=True, editable=False)
+    month_total = models.BigIntegerField(default=0, editable=False)
+    # Head of this account's hash chain (the hash of its last anchored transaction).
+    chain_head = models.CharField(max_length=64, default="", editable=False)
+    chain_length = models.IntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in HOUSE_KINDS])
+                | (Q(balance__gte=0) & Q(held__gte=0) & Q(held__lte=models.F("balance"))),
+                name="account_not_overdrawn",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in HOUSE_KINDS]) | Q(code__isnull=True),
+                name="account_code_only_for_house",
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "kind", "currency"],
+                condition=Q(customer__isnull=False),
+                name="account_one_wallet_per_currency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.code or (self.customer.phone if self.customer_id else f"#{self.pk}")
+        return f"{self.get_kind_display()} {owner} {self.currency}"
+
+    @property
+    def is_house(self) -> bool:
+        return self.kind in HOUSE_KINDS
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.held
+
+    def current_balance(self) -> int:
+        """The balance, summing the shards of a house account."""
+        if not self.is_house:
+            return self.balance
+        return self.shards.aggregate(total=Sum("balance"))["total"] or 0
+
+
+class HouseBalance(models.Model):
+    """One of the HOUSE_SHARDS slices of a house account's balance."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="shards")
+    shard = models.SmallIntegerField()
+    balance = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "shard"], name="house_balance_unique")
+        ]
+
+
+class TransactionKind(models.TextChoices):
+    FUND = "fund", "Funding from issuance"
+    SEND_MONEY = "send_money", "Send money"
+    HOLD_COMMIT = "hold_commit", "Committed hold"
+    REVERSAL = "reversal", "Reversal"
+    ADJUSTMENT = "adjustment", "Adjustment"
+
+
+class TransactionStatus(models.TextChoices):
+    POSTED = "posted", "Posted"
+    REVERSED = "reversed", "Reversed"
+
+
+class Channel(models.TextChoices):
+    API = "api", "REST API"
+    USSD = "ussd", "USSD"
+    SMS = "sms", "SMS"
+    AGENT = "agent", "Agent"
+    ADMIN = "admin", "Admin"
+    SYSTEM = "system", "System"
+
+
+class TransactionQuerySet(models.QuerySet["Transaction"]):
+    def for_account(self, account: Account) -> TransactionQuerySet:
+        return self.filter(
+            Q(postings__debit_account=account) | Q(postings__credit_account=account)
+        ).distinct()
+
+
+class Transaction(models.Model):
+    reference = models.CharField(max_length=10, unique=True)
+    kind = models.CharField(max_length=32)
+    status = models.CharField(
+        max_length=10, choices=TransactionStatus.choices, default=TransactionStatus.POSTED
+    )
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    request_hash = models.CharField(max_length=64)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    initiator = models.CharField(max_length=100, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField(help_text="The principal, without the fee.")
+    fee = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
+    )
+    anchor_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    chain_sequence = models.IntegerField()
+    hash = models.CharField(max_length=64)
+
+    objects = TransactionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(fee__gte=0), name="transaction_amounts_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["anchor_account", "chain_sequence"], name="transaction_chain_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Posting(models.Model):
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="postings")
+    debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="posting_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(debit_account=models.F("credit_account")),
+                name="posting_two_accounts",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["debit_account", "id"]),
+            models.Index(fields=["credit_account", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.debit_account_id}->{self.credit_account_id}"
+
+
+class HoldState(models.TextChoices):
+    OPEN = "open", "Open"
+    COMMITTED = "committed", "Committed"
+    RELEASED = "released", "Released"
+
+
+class Hold(models.Model):
+    """Money reserved on an account until a pending operation commits or is released, once."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
+    amount = models.BigIntegerField()
+    state = models.CharField(max_length=10, choices=HoldState.choices, default=HoldState.OPEN)
+    reason = models.CharField(max_length=200)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    deadline = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=200, blank=True)
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="hold"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="hold_amount_positive"),
+            models.CheckConstraint(
+                condition=(Q(state="open") & Q(ended_at__isnull=True))
+                | (~Q(state="open") & Q(ended_at__isnull=False)),
+                name="hold_end_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="committed") | Q(transaction__isnull=False),
+                name="hold_commit_has_transaction",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["deadline"], condition=Q(state="open"), name="hold_open_deadline")
+        ]
+
+    def __str__(self) -> str:
+        return f"Hold {self.pk} {self.amount} ({self.state})"

@@ -1,0 +1,35 @@
+"""The only code that changes a balance. Each public function is one durable transaction.
+
+Other apps (ussd, agents, operators) call these; none of them writes a balance.
+"""
+
+from wallets.services.accounts import house_account, open_wallet, register_customer
+from wallets.services.holds import commit_hold, expire_overdue_holds, place_hold, release_hold
+from wallets.services.pins import change_pin, set_pin, unlock_pin, verify_pin
+from wallets.services.posting import Leg, post_transaction
+from wallets.services.rules import fee_for, limits_for
+from wallets.services.statements import StatementLine, statement
+from wallets.services.transfers import fund_from_issuance, reverse_transaction, send_money
+
+__all__ = [
+    "Leg",
+    "StatementLine",
+    "change_pin",
+    "commit_hold",
+    "expire_overdue_holds",
+    "fee_for",
+    "fund_from_issuance",
+    "house_account",
+    "limits_for",
+    "open_wallet",
+    "place_hold",
+    "post_transaction",
+    "register_customer",
+    "release_hold",
+    "reverse_transaction",
+    "send_money",
+    "set_pin",
+    "statement",
+    "unlock_pin",
+    "verify_pin",
+]

@@ -1,0 +1,74 @@
+"""Opening wallets and house accounts."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from wallets.errors import LedgerError
+from wallets.models import HOUSE_KINDS, HOUSE_SHARDS, Account, AccountKind, Customer, HouseBalance
+from wallets.models.customers import KycTier
+from wallets.phones import normalize_phone
+
+
+@transaction.atomic(durable=True)
+def register_customer(
+    *,
+    phone: str,
+    name: str,
+    language: str = "en",
+    kyc_tier: str = KycTier.TIER_1,
+    id_type: str = "",
+    id_number: str = "",
+    date_of_birth: datetime.date | None = None,
+    currency: str | None = None,
+) -> Customer:
+    """Create a customer with a wallet in `currency`; an existing phone number is refused."""
+    customer = Customer(
+        phone=normalize_phone(phone),
+        name=name.strip(),
+        language=language,
+        kyc_tier=kyc_tier,
+        id_type=id_type,
+        id_number=id_number.strip(),
+        date_of_birth=date_of_birth,
+    )
+    customer.full_clean()
+    customer.save()
+    _wallet_for(customer, currency or settings.DEFAULT_CURRENCY)
+    return customer
+
+
+@transaction.atomic(durable=True)
+def open_wallet(*, customer: Customer, currency: str) -> Account:
+    """The customer's wallet in `currency`, opened if it does not exist yet."""
+    return _wallet_for(customer, currency)
+
+
+def _wallet_for(customer: Customer, currency: str) -> Account:
+    account, _ = Account.objects.get_or_create(
+        customer=customer, kind=AccountKind.CUSTOMER_WALLET, currency=currency
+    )
+    return account
+
+
+def house_account(kind: str, currency: str | None = None, name: str = "") -> Account:
+    """The house account of `kind` (and `name`, e.g. an operator) in `currency`, with its shards."""
+    if kind not in HOUSE_KINDS:
+        raise LedgerError(f"{kind} is not a house account kind.")
+    currency = currency or settings.DEFAULT_CURRENCY
+    code = ":".join(part for part in (kind, name, currency) if part)
+    account = Account.objects.filter(code=code).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            account = Account.objects.create(kind=kind, currency=currency, code=code)
+            HouseBalance.objects.bulk_create(
+                HouseBalance(account=account, shard=shard) for shard in range(HOUSE_SHARDS)
+            )
+    except IntegrityError:  # opened concurrently
+        return Account.objects.get(code=code)
+    return account

@@ -1,0 +1,112 @@
+"""Holds: money reserved on an account until a pending operation commits or is released.
+
+A hold ends exactly once (the conditional UPDATE on `state = 'open'` decides the winner, and a
+trigger refuses any change to an ended hold). Lock order is hold row, then account row, as in
+`wallets_post`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from wallets.errors import HoldNotOpen, IdempotencyConflict, InsufficientFunds, InvalidAmount
+from wallets.errors import LedgerError
+from wallets.models import Account, Channel, Hold, HoldState, Transaction, TransactionKind
+from wallets.services.posting import Leg, post_transaction, request_hash
+
+
+def place_hold(
+    *, account: Account, amount: int, reason: str, idempotency_key: str,
+    deadline: datetime.datetime,
+) -> Hold:
+    """Reserve `amount` of the account's available balance until `deadline`, once per key."""
+    if amount <= 0:
+        raise InvalidAmount()
+    if account.is_house:
+        raise LedgerError("House accounts cannot carry holds.")
+    for _ in range(2):
+        existing = Hold.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if (existing.account_id, existing.amount) != (account.pk, amount):
+                raise IdempotencyConflict()
+            return existing
+        try:
+            return _place(account, amount, reason, idempotency_key, deadline)
+        except IntegrityError:  # a twin placed it first; read it on the next turn
+            continue
+    raise IdempotencyConflict()
+
+
+@transaction.atomic(durable=True)
+def _place(
+    account: Account, amount: int, reason: str, key: str, deadline: datetime.datetime
+) -> Hold:
+    reserved = Account.objects.filter(
+        pk=account.pk, balance__gte=F("held") + amount
+    ).update(held=F("held") + amount)
+    if not reserved:
+        raise InsufficientFunds()
+    return Hold.objects.create(
+        account=account, amount=amount, reason=reason, idempotency_key=key, deadline=deadline
+    )
+
+
+@transaction.atomic(durable=True)
+def release_hold(*, hold: Hold, reason: str) -> Hold:
+    """Give the held money back to the available balance. Releasing twice is a no-op."""
+    return _release(hold, reason)
+
+
+def _release(hold: Hold, reason: str) -> Hold:
+    ended = Hold.objects.filter(pk=hold.pk, state=HoldState.OPEN).update(
+        state=HoldState.RELEASED, ended_at=timezone.now(), end_reason=reason[:200]
+    )
+    current = Hold.objects.get(pk=hold.pk)
+    if not ended:
+        if current.state == HoldState.RELEASED:
+            return current
+        raise HoldNotOpen()
+    Account.objects.filter(pk=hold.account_id).update(held=F("held") - hold.amount)
+    return current
+
+
+def commit_hold(
+    *, hold: Hold, legs: list[Leg], channel: str = Channel.SYSTEM, initiator: str = "",
+    kind: str = TransactionKind.HOLD_COMMIT,
+) -> Transaction:
+    """Post `legs` against the held money and end the hold, exactly once.
+
+    The legs may debit the held account up to its balance; the hold's amount is released
+    from `held` in the same statement that debits it.
+    """
+    return post_transaction(
+        kind=kind,
+        idempotency_key=f"hold:{hold.pk}",
+        currency=hold.account.currency,
+        amount=sum(leg.amount for leg in legs if leg.debit.pk == hold.account_id),
+        legs=legs,
+        fingerprint=request_hash(
+            "hold_commit", hold.pk, [(g.debit.pk, g.credit.pk, g.amount) for g in legs]
+        ),
+        channel=channel,
+        initiator=initiator,
+        metadata={"hold": hold.pk, "reason": hold.reason},
+        receiver_limits=False,
+        hold_id=hold.pk,
+    )
+
+
+def expire_overdue_holds(now: datetime.datetime | None = None, batch: int = 500) -> int:
+    """Release every open hold past its deadline; return how many were released."""
+    now = now or timezone.now()
+    released = 0
+    overdue = Hold.objects.filter(state=HoldState.OPEN, deadline__lt=now).order_by("deadline")
+    for hold in overdue[:batch]:
+        with transaction.atomic(durable=True):
+            ended = _release(hold, "expired")
+        released += ended.end_reason == "expired"
+    return released

@@ -1,0 +1,158 @@
+"""The general composite posting: every money movement ends here.
+
+`post_transaction` calls the database function `wallets_post` (migration 0002) in one durable
+transaction: one round trip that checks the idempotency key, computes the fee, checks limits,
+debits and credits accounts with conditional updates in primary-key order, extends the hash
+chain and writes the transaction with its postings. Domain failures come back as database
+exceptions whose message is a code; they are mapped to `wallets.errors` here, in one place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+from wallets import errors
+from wallets.models import Account, Transaction
+from wallets.references import new_reference
+
+ERRORS: dict[str, type[errors.LedgerError]] = {
+    cls.code: cls
+    for cls in (
+        errors.IdempotencyConflict,
+        errors.NoTariff,
+        errors.AccountNotActive,
+        errors.RecipientNotActive,
+        errors.LimitsNotConfigured,
+        errors.BelowMinimum,
+        errors.PerTransactionLimit,
+        errors.DailyLimit,
+        errors.MonthlyLimit,
+        errors.ReceiverBalanceLimit,
+        errors.InsufficientFunds,
+        errors.HoldNotOpen,
+        errors.AlreadyReversed,
+        errors.CurrencyMismatch,
+    )
+}
+RETRYABLE = {"idempotency_race", "40P01", "40001"}  # a racing twin, deadlock, serialization
+ATTEMPTS = 5
+
+POST_SQL = (
+    "SELECT * FROM wallets_post(%s::text, %s::text, %s::text, %s::text, %s::text, %s::text,"
+    " %s::text, %s::jsonb, %s::bigint, %s::bigint[], %s::bigint[], %s::bigint[], %s::text,"
+    " %s::bigint, %s::bigint, %s::bigint, %s::boolean, %s::bigint, %s::bigint, %s::date, %s::date)"
+)
+
+
+@dataclass(frozen=True)
+class Leg:
+    """Move `amount` (minor units, > 0) from `debit` to `credit`."""
+
+    debit: Account
+    credit: Account
+    amount: int
+
+
+@dataclass(frozen=True)
+class FeeRule:
+    """Charge the tariff of `kind` on the principal, paid by `payer` into `income`."""
+
+    kind: str
+    payer: Account
+    income: Account
+
+
+def request_hash(*parts: Any) -> str:
+    """Fingerprint of a request, so one idempotency key cannot carry two different requests."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def post_transaction(
+    *,
+    kind: str,
+    idempotency_key: str,
+    currency: str,
+    amount: int,
+    legs: list[Leg],
+    fingerprint: str,
+    channel: str,
+    initiator: str = "",
+    metadata: dict[str, Any] | None = None,
+    fee: FeeRule | None = None,
+    limited_account: Account | None = None,
+    receiver_limits: bool = True,
+    hold_id: int | None = None,
+    reverses: Transaction | None = None,
+) -> Transaction:
+    """Post `legs` (plus the fee) exactly once per `idempotency_key`; return the transaction.
+
+    A retry with the same key and request returns the first transaction unchanged.
+    """
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise errors.LedgerError("An idempotency key of 1 to 200 characters is required.")
+    if any(leg.amount <= 0 for leg in legs):
+        raise errors.InvalidAmount("Every amount must be greater than zero.")
+    today = timezone.localdate()
+    params = [
+        kind,
+        idempotency_key,
+        fingerprint,
+        None,  # reference, drawn per attempt
+        currency,
+        channel,
+        initiator,
+        json.dumps(metadata or {}),
+        amount,
+        [leg.debit.pk for leg in legs],
+        [leg.credit.pk for leg in legs],
+        [leg.amount for leg in legs],
+        fee.kind if fee else None,
+        fee.payer.pk if fee else None,
+        fee.income.pk if fee else None,
+        limited_account.pk if limited_account else None,
+        receiver_limits,
+        hold_id,
+        reverses.pk if reverses else None,
+        today,
+        today.replace(day=1),
+    ]
+    for attempt in range(ATTEMPTS):
+        params[3] = new_reference()
+        try:
+            return _post_once(params)
+        except (DatabaseError, IntegrityError) as error:
+            code = _error_code(error)
+            if code in ERRORS:
+                raise ERRORS[code]() from None
+            retry = code in RETRYABLE or _is_reference_collision(error)
+            if not retry or attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic(durable=True)
+def _post_once(params: list[Any]) -> Transaction:
+    return next(iter(Transaction.objects.raw(POST_SQL, params)))
+
+
+def _error_code(error: Exception) -> str:
+    cause = error.__cause__
+    diag = getattr(cause, "diag", None)
+    if diag is None:
+        return ""
+    if diag.sqlstate == "P0001":
+        return diag.message_primary or ""
+    return diag.sqlstate or ""
+
+
+def _is_reference_collision(error: Exception) -> bool:
+    diag = getattr(error.__cause__, "diag", None)
+    return bool(diag and diag.sqlstate == "23505" and "reference" in (diag.constraint_name or ""))
+
+
