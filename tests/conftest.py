@@ -15,11 +15,11 @@ from collections.abc import Callable
 os.environ.setdefault("PIN_ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("PIN_ARGON2_TIME_COST", "1")
 
-import pytest  # noqa: E402
+import pytest
 
-from wallets import services  # noqa: E402
-from wallets.invariants import check_ledger  # noqa: E402
-from wallets.models import Account, Customer, Transaction  # noqa: E402
+from wallets import services
+from wallets.invariants import check_ledger
+from wallets.models import Account, Customer, Transaction
 
 _keys = itertools.count(1)
 

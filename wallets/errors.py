@@ -6,6 +6,9 @@ stable machine-readable name.
 
 from __future__ import annotations
 
+# Domain errors are named as nouns (style.md: InsufficientFunds, WrongPin), not "...Error".
+# ruff: noqa: N818
+
 
 class LedgerError(Exception):
     code = "ledger_error"
@@ -135,7 +138,9 @@ class InvalidPin(PinError):
 
 class WeakPin(PinError):
     code = "weak_pin"
-    message = "That PIN is too easy to guess. Avoid repeated or sequential digits and your birth year."
+    message = (
+        "That PIN is too easy to guess. Avoid repeated or sequential digits and your birth year."
+    )
 
 
 class PinNotSet(PinError):
@@ -149,7 +154,9 @@ class WrongPin(PinError):
     def __init__(self, attempts_left: int) -> None:
         self.attempts_left = attempts_left
         if attempts_left:
-            super().__init__(f"Wrong PIN. {attempts_left} attempt(s) left before your PIN is locked.")
+            super().__init__(
+                f"Wrong PIN. {attempts_left} attempt(s) left before your PIN is locked."
+            )
         else:
             super().__init__("Wrong PIN. Your PIN is now locked; try again later or call care.")
 

@@ -13,7 +13,9 @@ from typing import Any
 from django.views.debug import SafeExceptionReporterFilter
 
 SECRET_FIELDS = re.compile(r"pin|text|password|secret|token|api_key", re.IGNORECASE)
-PIN_IN_TEXT = re.compile(r"""(["']?(?:pin|old_pin|new_pin|text)["']?\s*[:=]\s*)(["']?)[^"'&\s,}]*""", re.I)
+PIN_IN_TEXT = re.compile(
+    r"""(["']?(?:pin|old_pin|new_pin|text)["']?\s*[:=]\s*)(["']?)[^"'&\s,}]*""", re.I
+)
 
 
 def redact(message: str) -> str:
@@ -24,7 +26,7 @@ class RedactPins(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken log call must not break the request
+        except Exception:
             return True
         redacted = redact(message)
         if redacted != message:

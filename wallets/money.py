@@ -5,12 +5,16 @@ Amounts are `int` minor units everywhere else; `Decimal` appears only here.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from wallets.errors import InvalidAmount
 
 # ISO 4217 minor-unit exponents for the currencies we serve; 2 unless listed.
 MINOR_UNITS = {"UGX": 0, "RWF": 0, "XOF": 0, "XAF": 0, "BIF": 0, "KMF": 0, "GNF": 0}
+MAX_AMOUNT = 2**63 - 1  # the ledger stores minor units in bigint columns
+# Digits with an optional decimal part; thousands separated by commas in groups of three.
+AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 SYMBOLS = {"KES": "KES", "TZS": "TZS", "UGX": "UGX", "NGN": "NGN", "GHS": "GHS", "RWF": "RWF"}
 
 
@@ -19,18 +23,31 @@ def exponent(currency: str) -> int:
 
 
 def parse_amount(text: str, currency: str) -> int:
-    """'150.50' -> 15050 for KES. Refuses negatives, zero, too many decimals and garbage."""
-    cleaned = text.strip().replace(",", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise InvalidAmount(f"'{text}' is not an amount.") from None
-    if not value.is_finite() or value <= 0:
+    """'150.50' or 'KES 1,500.50' -> 15050 / 150050 for KES.
+
+    Refuses negatives, zero, more decimals than the currency has, amounts past the ledger's
+    64-bit range, and anything that is not plain digits: Decimal alone would take '1e3' as
+    1,000, '1_000' and '1,2,3' as numbers, and non-ASCII digits.
+    """
+    cleaned = text.strip()
+    symbol = SYMBOLS.get(currency, currency)
+    if cleaned.upper().startswith(symbol):
+        cleaned = cleaned[len(symbol) :].strip()  # as format_amount writes it
+    if cleaned.startswith("-"):
         raise InvalidAmount("Enter an amount greater than zero.")
-    minor = value.scaleb(exponent(currency))
-    if minor != minor.to_integral_value():
-        raise InvalidAmount(f"{currency} amounts have at most {exponent(currency)} decimals.")
-    return int(minor)
+    if not AMOUNT.fullmatch(cleaned):
+        raise InvalidAmount(f"'{text}' is not an amount.")
+    whole, _, fraction = cleaned.replace(",", "").partition(".")
+    fraction = fraction.rstrip("0")
+    places = exponent(currency)
+    if len(fraction) > places:
+        raise InvalidAmount(f"{currency} amounts have at most {places} decimals.")
+    minor = int(whole) * 10**places + int(fraction.ljust(places, "0") or "0")
+    if minor <= 0:
+        raise InvalidAmount("Enter an amount greater than zero.")
+    if minor > MAX_AMOUNT:
+        raise InvalidAmount("That amount is too large.")
+    return minor
 
 
 def format_amount(amount: int, currency: str) -> str:

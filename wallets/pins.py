@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import itertools
 from functools import lru_cache
 
 from argon2 import PasswordHasher, Type
@@ -24,9 +25,7 @@ COMMON_PINS = frozenset({"1212", "2580", "0852", "1004", "2000", "6969", "1122",
 
 @lru_cache(maxsize=4)
 def _hasher(memory_kib: int, time_cost: int) -> PasswordHasher:
-    return PasswordHasher(
-        time_cost=time_cost, memory_cost=memory_kib, parallelism=1, type=Type.ID
-    )
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1, type=Type.ID)
 
 
 def _current_hasher() -> PasswordHasher:
@@ -49,7 +48,8 @@ def pin_matches(stored_hash: str, pin: str) -> bool:
 
 
 def check_pin_format(pin: str) -> None:
-    if not isinstance(pin, str) or len(pin) != PIN_LENGTH or not pin.isdigit():
+    # isdigit() alone accepts "١٢٣٤" and "²³⁴⁵", which no keypad sends and int() may refuse.
+    if not isinstance(pin, str) or len(pin) != PIN_LENGTH or not (pin.isascii() and pin.isdigit()):
         raise InvalidPin()
 
 
@@ -57,7 +57,7 @@ def check_pin_strength(pin: str, *, date_of_birth: datetime.date | None = None) 
     """Refuse repeated digits, runs up or down, common choices and the birth year or date."""
     check_pin_format(pin)
     digits = [int(ch) for ch in pin]
-    steps = {b - a for a, b in zip(digits, digits[1:], strict=False)}
+    steps = {b - a for a, b in itertools.pairwise(digits)}
     if len(set(digits)) == 1 or steps in ({1}, {-1}) or pin in COMMON_PINS:
         raise WeakPin()
     if pin[:2] == pin[2:]:

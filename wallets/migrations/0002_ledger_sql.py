@@ -11,6 +11,10 @@
 from django.db import migrations
 
 SQL = r"""
+-- Balance rows are updated on every posting: leave room in each page for HOT updates.
+ALTER TABLE wallets_account SET (fillfactor = 80);
+ALTER TABLE wallets_housebalance SET (fillfactor = 50);
+
 CREATE FUNCTION wallets_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'append_only' USING DETAIL = TG_TABLE_NAME || ' rows cannot be changed or deleted';
@@ -95,6 +99,15 @@ RETURNS text LANGUAGE sql IMMUTABLE AS $$
         p_amount, p_fee, (extract(epoch FROM p_created_at) * 1000000)::bigint, p_legs), 'UTF8')), 'hex')
 $$;
 
+-- Called before refusing after a wait for a row lock: if a twin with the same idempotency key
+-- committed meanwhile, the refusal is only the twin's own effect (it emptied the wallet, ended
+-- the hold, reversed the original). The retry then returns the twin's transaction.
+CREATE FUNCTION wallets_check_twin(p_key text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM wallets_transaction WHERE idempotency_key = p_key;
+    IF FOUND THEN RAISE EXCEPTION 'idempotency_race'; END IF;
+END $$;
+
 CREATE FUNCTION wallets_post(
     p_kind text, p_key text, p_request_hash text, p_reference text, p_currency text,
     p_channel text, p_initiator text, p_metadata jsonb, p_amount bigint,
@@ -121,6 +134,7 @@ DECLARE
     v_seq integer;
     v_hold record;
     v_release bigint;
+    v_hold_posted boolean := false;
     v_out bigint;
     v_max_balance bigint;
     v_shard smallint := (hashtext(p_reference) & 2147483647) % 16;
@@ -134,17 +148,8 @@ BEGIN
         RETURN;
     END IF;
 
-    IF p_fee_kind IS NOT NULL THEN
-        v_fee := wallets_fee_for(p_fee_kind, p_currency, p_amount, v_now);
-        IF v_fee IS NULL THEN RAISE EXCEPTION 'no_tariff'; END IF;
-        IF v_fee > 0 THEN
-            p_debits := p_debits || p_fee_payer;
-            p_credits := p_credits || p_fee_account;
-            p_amounts := p_amounts || v_fee;
-        END IF;
-    END IF;
-    IF coalesce(array_length(p_amounts, 1), 0) = 0 THEN RAISE EXCEPTION 'no_postings'; END IF;
-
+    -- The sender's status and limits come before the fee: an amount above the per-transaction
+    -- limit is usually above the top fee band too, and "over your limit" is the true answer.
     IF p_limited_account IS NOT NULL THEN
         SELECT * INTO v_lim FROM wallets_limits_for(p_limited_account, v_now);
         IF NOT FOUND OR v_lim.status <> 'active' THEN RAISE EXCEPTION 'account_not_active'; END IF;
@@ -155,16 +160,37 @@ BEGIN
         v_max_monthly := v_lim.max_monthly;
     END IF;
 
+    IF p_fee_kind IS NOT NULL THEN
+        IF p_fee_account IS NULL THEN
+            SELECT id INTO p_fee_account FROM wallets_account WHERE code = 'fee_income:' || p_currency;
+            IF NOT FOUND THEN RAISE EXCEPTION 'no_fee_account'; END IF;
+        END IF;
+        v_fee := wallets_fee_for(p_fee_kind, p_currency, p_amount, v_now);
+        IF v_fee IS NULL THEN RAISE EXCEPTION 'no_tariff'; END IF;
+        IF v_fee > 0 THEN
+            p_debits := p_debits || p_fee_payer;
+            p_credits := p_credits || p_fee_account;
+            p_amounts := p_amounts || v_fee;
+        END IF;
+    END IF;
+    IF coalesce(array_length(p_amounts, 1), 0) = 0 THEN RAISE EXCEPTION 'no_postings'; END IF;
+
     IF p_hold_id IS NOT NULL THEN
         SELECT id, account_id, amount, state INTO v_hold FROM wallets_hold WHERE id = p_hold_id FOR UPDATE;
-        IF NOT FOUND OR v_hold.state <> 'open' THEN RAISE EXCEPTION 'hold_not_open'; END IF;
+        IF NOT FOUND OR v_hold.state <> 'open' THEN
+            PERFORM wallets_check_twin(p_key);
+            RAISE EXCEPTION 'hold_not_open';
+        END IF;
         v_hold_account := v_hold.account_id;
         v_hold_amount := v_hold.amount;
     END IF;
 
     IF p_reverses IS NOT NULL THEN
         UPDATE wallets_transaction SET status = 'reversed' WHERE id = p_reverses AND status = 'posted';
-        IF NOT FOUND THEN RAISE EXCEPTION 'already_reversed'; END IF;
+        IF NOT FOUND THEN
+            PERFORM wallets_check_twin(p_key);
+            RAISE EXCEPTION 'already_reversed';
+        END IF;
     END IF;
 
     v_legs := wallets_legs_text(p_debits, p_credits, p_amounts);
@@ -198,6 +224,7 @@ BEGIN
         END IF;
 
         v_release := CASE WHEN v_acc.id = v_hold_account THEN v_hold_amount ELSE 0 END;
+        v_hold_posted := v_hold_posted OR v_acc.id = v_hold_account;
         v_out := CASE WHEN v_acc.id = p_limited_account THEN p_amount ELSE 0 END;
         v_max_balance := NULL;
         IF v_acc.delta > 0 AND p_receiver_limits AND v_acc.kind = 'customer_wallet' THEN
@@ -229,15 +256,22 @@ BEGIN
         RETURNING chain_head, chain_length INTO v_row;
 
         IF NOT FOUND THEN
-            SELECT * INTO v_row FROM wallets_account WHERE id = v_acc.id;
+            -- Name the rule that refused. The row is re-read under its lock: if a concurrent
+            -- commit changed it since the UPDATE looked, no rule may fail now, and the whole
+            -- posting is retried rather than blamed on the monthly limit.
+            SELECT * INTO v_row FROM wallets_account WHERE id = v_acc.id FOR UPDATE;
+            PERFORM wallets_check_twin(p_key);
             IF v_acc.delta < 0 AND v_row.balance + v_acc.delta - (v_row.held - v_release) < 0 THEN
                 RAISE EXCEPTION 'insufficient_funds';
             ELSIF v_max_balance IS NOT NULL AND v_row.balance + v_acc.delta > v_max_balance THEN
                 RAISE EXCEPTION 'limit_receiver_balance';
             ELSIF v_out > 0 AND (CASE WHEN v_row.day_on = p_today THEN v_row.day_total ELSE 0 END) + v_out > v_max_daily THEN
                 RAISE EXCEPTION 'limit_daily';
-            ELSE
+            ELSIF v_out > 0 AND v_max_monthly IS NOT NULL
+                  AND (CASE WHEN v_row.month_on = p_month THEN v_row.month_total ELSE 0 END) + v_out > v_max_monthly THEN
                 RAISE EXCEPTION 'limit_monthly';
+            ELSE
+                RAISE EXCEPTION 'concurrent_change';
             END IF;
         END IF;
         IF v_anchor IS NULL THEN
@@ -246,6 +280,8 @@ BEGIN
             v_seq := v_row.chain_length;
         END IF;
     END LOOP;
+    -- The held amount leaves `held` only in the UPDATE of the held account's row.
+    IF p_hold_id IS NOT NULL AND NOT v_hold_posted THEN RAISE EXCEPTION 'hold_account_not_posted'; END IF;
 
     INSERT INTO wallets_transaction (reference, kind, status, idempotency_key, request_hash, channel,
                                      initiator, metadata, currency, amount, fee, created_at,
@@ -273,6 +309,7 @@ END $$;
 
 REVERSE_SQL = r"""
 DROP FUNCTION IF EXISTS wallets_post(text, text, text, text, text, text, text, jsonb, bigint, bigint[], bigint[], bigint[], text, bigint, bigint, bigint, boolean, bigint, bigint, date, date);
+DROP FUNCTION IF EXISTS wallets_check_twin(text);
 DROP FUNCTION IF EXISTS wallets_digest(text, text, text, text, text, bigint, bigint, timestamptz, text);
 DROP FUNCTION IF EXISTS wallets_legs_text(bigint[], bigint[], bigint[]);
 DROP FUNCTION IF EXISTS wallets_limits_for(bigint, timestamptz);

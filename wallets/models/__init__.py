@@ -15,7 +15,7 @@ from wallets.models.ledger import (
     TransactionKind,
     TransactionStatus,
 )
-from wallets.models.rules import TariffBand, Tariff, TierLimit
+from wallets.models.rules import Tariff, TariffBand, TierLimit
 
 __all__ = [
     "HOUSE_KINDS",

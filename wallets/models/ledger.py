@@ -17,6 +17,7 @@ locked by the posting anyway, so the chain adds no contention.
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -96,7 +97,7 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        owner = self.code or (self.customer.phone if self.customer_id else f"#{self.pk}")
+        owner = self.code or (self.customer.phone if self.customer else f"#{self.pk}")
         return f"{self.get_kind_display()} {owner} {self.currency}"
 
     @property
@@ -125,6 +126,9 @@ class HouseBalance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "shard"], name="house_balance_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.shard}: {self.balance}"
 
 
 class TransactionKind(models.TextChoices):
@@ -157,12 +161,13 @@ class TransactionQuerySet(models.QuerySet["Transaction"]):
 
 
 class Transaction(models.Model):
-    reference = models.CharField(max_length=10, unique=True)
-    kind = models.CharField(max_length=32)
+    # Uniqueness as constraints, not unique=True: no extra LIKE index to maintain per posting.
+    reference = models.CharField(max_length=10)
+    kind = models.CharField(max_length=32, choices=TransactionKind.choices)
     status = models.CharField(
         max_length=10, choices=TransactionStatus.choices, default=TransactionStatus.POSTED
     )
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    idempotency_key = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     initiator = models.CharField(max_length=100, blank=True)
@@ -174,7 +179,9 @@ class Transaction(models.Model):
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
     )
-    anchor_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    anchor_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # indexed by transaction_chain_unique
     chain_sequence = models.IntegerField()
     hash = models.CharField(max_length=64)
 
@@ -189,8 +196,10 @@ class Transaction(models.Model):
             models.UniqueConstraint(
                 fields=["anchor_account", "chain_sequence"], name="transaction_chain_unique"
             ),
+            models.UniqueConstraint(fields=["reference"], name="transaction_reference_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="transaction_key_unique"),
         ]
-        indexes = [models.Index(fields=["created_at"])]
+        indexes = [BrinIndex(fields=["created_at"], name="transaction_created_brin")]
 
     def __str__(self) -> str:
         return self.reference
@@ -198,8 +207,13 @@ class Transaction(models.Model):
 
 class Posting(models.Model):
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="postings")
-    debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    # Indexed by (account, id) below, which statements read; no separate foreign-key index.
+    debit_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    credit_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     amount = models.BigIntegerField()
 
     class Meta:

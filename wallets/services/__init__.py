@@ -6,10 +6,15 @@ Other apps (ussd, agents, operators) call these; none of them writes a balance.
 from wallets.services.accounts import house_account, open_wallet, register_customer
 from wallets.services.holds import commit_hold, expire_overdue_holds, place_hold, release_hold
 from wallets.services.pins import change_pin, set_pin, unlock_pin, verify_pin
-from wallets.services.posting import Leg, post_transaction
+from wallets.services.posting import Leg, find_replay, post_transaction
 from wallets.services.rules import fee_for, limits_for
 from wallets.services.statements import StatementLine, statement
-from wallets.services.transfers import fund_from_issuance, reverse_transaction, send_money
+from wallets.services.transfers import (
+    fund_from_issuance,
+    reverse_transaction,
+    send_money,
+    send_money_fingerprint,
+)
 
 __all__ = [
     "Leg",
@@ -18,6 +23,7 @@ __all__ = [
     "commit_hold",
     "expire_overdue_holds",
     "fee_for",
+    "find_replay",
     "fund_from_issuance",
     "house_account",
     "limits_for",
@@ -28,6 +34,7 @@ __all__ = [
     "release_hold",
     "reverse_transaction",
     "send_money",
+    "send_money_fingerprint",
     "set_pin",
     "statement",
     "unlock_pin",

@@ -13,14 +13,23 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from wallets.errors import HoldNotOpen, IdempotencyConflict, InsufficientFunds, InvalidAmount
-from wallets.errors import LedgerError
+from wallets.errors import (
+    HoldNotOpen,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    LedgerError,
+)
 from wallets.models import Account, Channel, Hold, HoldState, Transaction, TransactionKind
 from wallets.services.posting import Leg, post_transaction, request_hash
 
 
 def place_hold(
-    *, account: Account, amount: int, reason: str, idempotency_key: str,
+    *,
+    account: Account,
+    amount: int,
+    reason: str,
+    idempotency_key: str,
     deadline: datetime.datetime,
 ) -> Hold:
     """Reserve `amount` of the account's available balance until `deadline`, once per key."""
@@ -38,6 +47,12 @@ def place_hold(
             return _place(account, amount, reason, idempotency_key, deadline)
         except IntegrityError:  # a twin placed it first; read it on the next turn
             continue
+        except InsufficientFunds:
+            # While we waited for the account row, a twin with this key may have reserved
+            # the money: then the answer is its hold, not "insufficient funds".
+            if Hold.objects.filter(idempotency_key=idempotency_key).exists():
+                continue
+            raise
     raise IdempotencyConflict()
 
 
@@ -45,9 +60,9 @@ def place_hold(
 def _place(
     account: Account, amount: int, reason: str, key: str, deadline: datetime.datetime
 ) -> Hold:
-    reserved = Account.objects.filter(
-        pk=account.pk, balance__gte=F("held") + amount
-    ).update(held=F("held") + amount)
+    reserved = Account.objects.filter(pk=account.pk, balance__gte=F("held") + amount).update(
+        held=F("held") + amount
+    )
     if not reserved:
         raise InsufficientFunds()
     return Hold.objects.create(
@@ -58,31 +73,38 @@ def _place(
 @transaction.atomic(durable=True)
 def release_hold(*, hold: Hold, reason: str) -> Hold:
     """Give the held money back to the available balance. Releasing twice is a no-op."""
-    return _release(hold, reason)
-
-
-def _release(hold: Hold, reason: str) -> Hold:
-    ended = Hold.objects.filter(pk=hold.pk, state=HoldState.OPEN).update(
-        state=HoldState.RELEASED, ended_at=timezone.now(), end_reason=reason[:200]
-    )
+    _end(hold, reason)
     current = Hold.objects.get(pk=hold.pk)
-    if not ended:
-        if current.state == HoldState.RELEASED:
-            return current
+    if current.state != HoldState.RELEASED:
         raise HoldNotOpen()
-    Account.objects.filter(pk=hold.account_id).update(held=F("held") - hold.amount)
     return current
 
 
+def _end(hold: Hold, reason: str) -> bool:
+    """Release `hold` if it is still open; True if this call is the one that released it."""
+    ended = Hold.objects.filter(pk=hold.pk, state=HoldState.OPEN).update(
+        state=HoldState.RELEASED, ended_at=timezone.now(), end_reason=reason[:200]
+    )
+    if ended:
+        Account.objects.filter(pk=hold.account_id).update(held=F("held") - hold.amount)
+    return bool(ended)
+
+
 def commit_hold(
-    *, hold: Hold, legs: list[Leg], channel: str = Channel.SYSTEM, initiator: str = "",
+    *,
+    hold: Hold,
+    legs: list[Leg],
+    channel: str = Channel.SYSTEM,
+    initiator: str = "",
     kind: str = TransactionKind.HOLD_COMMIT,
 ) -> Transaction:
     """Post `legs` against the held money and end the hold, exactly once.
 
     The legs may debit the held account up to its balance; the hold's amount is released
-    from `held` in the same statement that debits it.
+    from `held` in the same statement that debits it, so at least one leg must debit it.
     """
+    if not any(leg.debit.pk == hold.account_id for leg in legs):
+        raise LedgerError("A hold is committed by legs that debit the held account.")
     return post_transaction(
         kind=kind,
         idempotency_key=f"hold:{hold.pk}",
@@ -103,10 +125,11 @@ def commit_hold(
 def expire_overdue_holds(now: datetime.datetime | None = None, batch: int = 500) -> int:
     """Release every open hold past its deadline; return how many were released."""
     now = now or timezone.now()
-    released = 0
     overdue = Hold.objects.filter(state=HoldState.OPEN, deadline__lt=now).order_by("deadline")
-    for hold in overdue[:batch]:
-        with transaction.atomic(durable=True):
-            ended = _release(hold, "expired")
-        released += ended.end_reason == "expired"
-    return released
+    # A hold committed or released after this query is skipped, not counted and not an error.
+    return sum(_expire(hold) for hold in overdue[:batch])
+
+
+@transaction.atomic(durable=True)
+def _expire(hold: Hold) -> bool:
+    return _end(hold, "expired")

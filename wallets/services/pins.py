@@ -25,7 +25,7 @@ def set_pin(holder: PinProtected, pin: str) -> None:
     holder.pin_locked_until = None
     holder.pin_changed_at = timezone.now()
     with transaction.atomic(durable=True):
-        type(holder).objects.filter(pk=holder.pk).update(
+        type(holder)._default_manager.filter(pk=holder.pk).update(
             pin_hash=holder.pin_hash,
             failed_pin_attempts=0,
             pin_locked_until=None,
@@ -45,10 +45,10 @@ def verify_pin(holder: PinProtected, pin: str) -> None:
     try:
         check_pin_format(pin)
         well_formed = True
-    except Exception:  # noqa: BLE001 - a malformed PIN is a wrong try, not a crash
+    except Exception:
         well_formed = False
     with transaction.atomic(durable=True):
-        locked = type(holder).objects.select_for_update().get(pk=holder.pk)
+        locked = type(holder)._default_manager.select_for_update().get(pk=holder.pk)
         now = timezone.now()
         if locked.pin_locked_until and locked.pin_locked_until > now:
             raise PinLocked()
@@ -74,10 +74,8 @@ def unlock_pin(holder: PinProtected) -> None:
         _record(holder, attempts=0, locked_until=None)
 
 
-def _record(
-    holder: PinProtected, *, attempts: int, locked_until: datetime.datetime | None
-) -> None:
-    type(holder).objects.filter(pk=holder.pk).update(
+def _record(holder: PinProtected, *, attempts: int, locked_until: datetime.datetime | None) -> None:
+    type(holder)._default_manager.filter(pk=holder.pk).update(
         failed_pin_attempts=attempts, pin_locked_until=locked_until
     )
     holder.failed_pin_attempts = attempts

@@ -40,7 +40,8 @@ ERRORS: dict[str, type[errors.LedgerError]] = {
         errors.CurrencyMismatch,
     )
 }
-RETRYABLE = {"idempotency_race", "40P01", "40001"}  # a racing twin, deadlock, serialization
+# A racing twin, a row changed under a refused UPDATE, a deadlock, a serialization failure.
+RETRYABLE = {"idempotency_race", "concurrent_change", "40P01", "40001"}
 ATTEMPTS = 5
 
 POST_SQL = (
@@ -61,16 +62,27 @@ class Leg:
 
 @dataclass(frozen=True)
 class FeeRule:
-    """Charge the tariff of `kind` on the principal, paid by `payer` into `income`."""
+    """Charge the tariff of `kind` on the principal, paid by `payer` into `income` (by default
+    the currency's fee-income account, found by the posting function itself)."""
 
     kind: str
     payer: Account
-    income: Account
+    income: Account | None = None
 
 
 def request_hash(*parts: Any) -> str:
     """Fingerprint of a request, so one idempotency key cannot carry two different requests."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def find_replay(*, idempotency_key: str, fingerprint: str) -> Transaction | None:
+    """The transaction already posted under `idempotency_key`, if any; IdempotencyConflict if
+    it was posted for a different request. Lets a channel answer a retry before asking for a
+    PIN again; `post_transaction` makes the same check inside the posting itself."""
+    done = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+    if done is not None and done.request_hash != fingerprint:
+        raise errors.IdempotencyConflict()
+    return done
 
 
 def post_transaction(
@@ -114,7 +126,7 @@ def post_transaction(
         [leg.amount for leg in legs],
         fee.kind if fee else None,
         fee.payer.pk if fee else None,
-        fee.income.pk if fee else None,
+        fee.income.pk if fee and fee.income else None,
         limited_account.pk if limited_account else None,
         receiver_limits,
         hold_id,
@@ -128,6 +140,9 @@ def post_transaction(
             return _post_once(params)
         except (DatabaseError, IntegrityError) as error:
             code = _error_code(error)
+            if code == "no_fee_account" and attempt == 0:
+                _open_fee_income(currency)
+                continue
             if code in ERRORS:
                 raise ERRORS[code]() from None
             retry = code in RETRYABLE or _is_reference_collision(error)
@@ -136,9 +151,32 @@ def post_transaction(
     raise AssertionError("unreachable")
 
 
-@transaction.atomic(durable=True)
 def _post_once(params: list[Any]) -> Transaction:
-    return next(iter(Transaction.objects.raw(POST_SQL, params)))
+    """One call of `wallets_post`. Outside any atomic block (the production path) the single
+    statement is its own transaction, committed and durable when it returns: one round trip
+    instead of BEGIN, SELECT and COMMIT. Inside one (the tests' transactions), a savepoint;
+    `durable=True` refuses to nest inside a caller's transaction anywhere else."""
+    if not connection.in_atomic_block and connection.get_autocommit():
+        return _call(params)
+    with transaction.atomic(durable=True):
+        return _call(params)
+
+
+def _call(params: list[Any]) -> Transaction:
+    with connection.cursor() as cursor:
+        cursor.execute(POST_SQL, params)
+        columns = [column.name for column in cursor.description or ()]
+        row = cursor.fetchone()
+    posted = Transaction(**dict(zip(columns, row or (), strict=True)))
+    posted._state.adding = False
+    posted._state.db = connection.alias
+    return posted
+
+
+def _open_fee_income(currency: str) -> None:
+    from wallets.services.accounts import house_account
+
+    house_account("fee_income", currency)
 
 
 def _error_code(error: Exception) -> str:
@@ -154,5 +192,3 @@ def _error_code(error: Exception) -> str:
 def _is_reference_collision(error: Exception) -> bool:
     diag = getattr(error.__cause__, "diag", None)
     return bool(diag and diag.sqlstate == "23505" and "reference" in (diag.constraint_name or ""))
-
-

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-
-from wallets.errors import CurrencyMismatch, InsufficientFunds, NotReversible, ReversalRefused
-from wallets.errors import SameAccount
+from wallets.errors import (
+    CurrencyMismatch,
+    InsufficientFunds,
+    LedgerError,
+    NotReversible,
+    ReversalRefused,
+    SameAccount,
+)
 from wallets.models import Account, AccountKind, Channel, Transaction, TransactionKind
 from wallets.models.rules import TariffKind
 from wallets.services.accounts import house_account
@@ -15,7 +19,11 @@ REVERSIBLE_KINDS = {TransactionKind.SEND_MONEY, TransactionKind.FUND}
 
 
 def fund_from_issuance(
-    *, wallet: Account, amount: int, idempotency_key: str, channel: str = Channel.SYSTEM,
+    *,
+    wallet: Account,
+    amount: int,
+    idempotency_key: str,
+    channel: str = Channel.SYSTEM,
     initiator: str = "",
 ) -> Transaction:
     """Issue `amount` of new e-money into `wallet`, exactly once per key (receiver limits apply)."""
@@ -30,6 +38,11 @@ def fund_from_issuance(
         channel=channel,
         initiator=initiator,
     )
+
+
+def send_money_fingerprint(*, sender: Account, recipient: Account, amount: int) -> str:
+    """What makes two send-money requests the same request (see `find_replay`)."""
+    return request_hash("send_money", sender.pk, recipient.pk, amount, sender.currency)
 
 
 def send_money(
@@ -51,18 +64,20 @@ def send_money(
         raise SameAccount()
     if sender.currency != recipient.currency:
         raise CurrencyMismatch()
-    income = fee_income or house_account(AccountKind.FEE_INCOME, sender.currency)
+    if fee_income is not None and fee_income.kind != AccountKind.FEE_INCOME:
+        # A fee paid into a customer or agent account would be money sent without a record.
+        raise LedgerError("Fees are paid into a fee income account.")
     return post_transaction(
         kind=TransactionKind.SEND_MONEY,
         idempotency_key=idempotency_key,
         currency=sender.currency,
         amount=amount,
         legs=[Leg(sender, recipient, amount)],
-        fingerprint=request_hash("send_money", sender.pk, recipient.pk, amount, sender.currency),
+        fingerprint=send_money_fingerprint(sender=sender, recipient=recipient, amount=amount),
         channel=channel,
         initiator=initiator,
         metadata={"sender_account": sender.pk, "recipient_account": recipient.pk},
-        fee=FeeRule(TariffKind.SEND_MONEY, sender, income),
+        fee=FeeRule(TariffKind.SEND_MONEY, sender, fee_income),
         limited_account=sender,
     )
 
@@ -90,5 +105,3 @@ def reverse_transaction(
         )
     except InsufficientFunds:
         raise ReversalRefused() from None
-
-

@@ -1,0 +1,32 @@
+"""Periodic ledger jobs (Celery beat): expire overdue holds, verify the invariants.
+
+Tasks carry no money arguments; they call services, which are idempotent, so a redelivered
+task (acks_late) does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from wallets import services
+from wallets.invariants import check_ledger as run_checks
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="wallets.tasks.expire_overdue_holds")
+def expire_overdue_holds() -> int:
+    released = services.expire_overdue_holds()
+    if released:
+        logger.info("released %d overdue hold(s)", released)
+    return released
+
+
+@shared_task(name="wallets.tasks.check_ledger")
+def check_ledger() -> int:
+    violations = run_checks()
+    for violation in violations:
+        logger.error("ledger invariant violated: %s", violation)
+    return len(violations)
