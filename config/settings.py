@@ -105,7 +105,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / ".data" / "static"
+STATIC_ROOT = devdb.DATA_DIR / "static"
 
 SESSION_COOKIE_AGE = 60 * 60 * 8
 SESSION_COOKIE_HTTPONLY = True
@@ -145,7 +145,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery: filesystem broker under .data/ by default; Redis or RabbitMQ in production ---
-CELERY_DATA_DIR = BASE_DIR / ".data" / "celery"
+CELERY_DATA_DIR = devdb.DATA_DIR / "celery"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {

@@ -57,7 +57,7 @@ class Command(BaseCommand):
         self.stdout.write(
             BANNER.format(
                 address=address,
-                database=f"{database['NAME']} on {database['HOST'] or 'localhost'}",
+                database=f"{database['NAME']} at {_database_host(database)}",
                 broker=settings.CELERY_BROKER_URL.split("@")[-1],
             )
         )
@@ -83,3 +83,8 @@ def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _database_host(database: dict[str, Any]) -> str:
+    host = database.get("HOST") or database.get("OPTIONS", {}).get("host") or "localhost"
+    return f"{host}:{database.get('PORT') or database.get('OPTIONS', {}).get('port') or 5432}"
