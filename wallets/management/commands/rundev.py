@@ -85,6 +85,6 @@ def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
-def _database_host(database: dict[str, Any]) -> str:
+def _database_host(database: Any) -> str:
     host = database.get("HOST") or database.get("OPTIONS", {}).get("host") or "localhost"
     return f"{host}:{database.get('PORT') or database.get('OPTIONS', {}).get('port') or 5432}"
