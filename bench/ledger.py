@@ -92,7 +92,7 @@ POSTING_SCRIPT = """\\set s random({first}, {last})
 \\set amount random(1000, 99999)
 SELECT reference FROM wallets_post('send_money',
   'pgbench:' || :client_id || ':' || md5(random()::text), md5(random()::text),
-  upper(substr(md5(random()::text), 1, 10)), 'KES', 'api', '', '{{}}'::jsonb,
+  translate(upper(substr(md5(random()::text), 1, 10)), '01', 'GH'), 'KES', 'api', '', '{{}}'::jsonb,
   :amount, ARRAY[:s]::bigint[], ARRAY[:r]::bigint[], ARRAY[:amount]::bigint[], 'send_money', :s,
   NULL, :s, true, NULL, NULL, current_date, date_trunc('month', current_date)::date);
 """
