@@ -95,6 +95,9 @@ CHECKS: dict[str, str] = {
                                  ORDER BY credit_account_id, debit_account_id, amount)
                   FROM wallets_posting WHERE transaction_id = r.id))
     """,
+    # Safeguarding, stated per account class. While every account kind falls in one of the
+    # three classes this follows from the zero sum above; it earns its keep once the trust and
+    # settlement accounts are reconciled against bank and operator statements (operators app).
     "e-money outstanding equals its backing less our own income": f"""
         SELECT a.currency,
                sum({STORED_BALANCE}) FILTER (WHERE a.kind IN ('customer_wallet', 'agent_float',
