@@ -166,9 +166,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {"task": "wallets.tasks.deliver_outbox", "schedule": 10.0},
     "expire-overdue-holds": {"task": "wallets.tasks.expire_overdue_holds", "schedule": 60.0},
     "check-ledger": {"task": "wallets.tasks.check_ledger", "schedule": 3600.0},
 }
+# After each posting, queue a delivery of its outbox row (receipts) at once; the beat sweep
+# delivers anything left behind either way. The test suite turns it off except where tested.
+OUTBOX_KICK_AFTER_POSTING = env_bool("OUTBOX_KICK_AFTER_POSTING", True)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 
 # --- Logging: never a PIN (see wallets.logging) ---

@@ -14,6 +14,8 @@ from collections.abc import Callable
 # uses a lighter cost. The algorithm, the pepper and the lockout logic are the same.
 os.environ.setdefault("PIN_ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("PIN_ARGON2_TIME_COST", "1")
+# Postings queue no Celery messages unless a test asks (tests/wallets/test_tasks.py does).
+os.environ.setdefault("OUTBOX_KICK_AFTER_POSTING", "false")
 
 import pytest
 

@@ -10,7 +10,7 @@ import logging
 
 from celery import shared_task
 
-from wallets import services
+from wallets import outbox, services
 from wallets.invariants import check_ledger as run_checks
 
 logger = logging.getLogger(__name__)
@@ -30,3 +30,9 @@ def check_ledger() -> int:
     for violation in violations:
         logger.error("ledger invariant violated: %s", violation)
     return len(violations)
+
+
+@shared_task(name="wallets.tasks.deliver_outbox", ignore_result=True)
+def deliver_outbox() -> int:
+    """Drain the outbox; queued after each posting and by beat as a sweep."""
+    return outbox.drain()

@@ -297,6 +297,11 @@ BEGIN
     SELECT v_tx.id, d, c, a FROM unnest(p_debits, p_credits, p_amounts) WITH ORDINALITY x(d, c, a, n)
      ORDER BY n;
 
+    -- What the posting must cause later (receipts, notifications), in the same transaction;
+    -- wallets.outbox delivers it after commit. (The table comes with migration 0004.)
+    INSERT INTO wallets_outbox (topic, transaction_id, payload, created_at, attempts, last_error)
+    VALUES ('transaction.posted', v_tx.id, '{}'::jsonb, v_now, 0, '');
+
     IF p_hold_id IS NOT NULL THEN
         UPDATE wallets_hold SET state = 'committed', ended_at = v_now, end_reason = 'committed',
                                 transaction_id = v_tx.id

@@ -15,6 +15,7 @@ from wallets.models.ledger import (
     TransactionKind,
     TransactionStatus,
 )
+from wallets.models.outbox import OutboxMessage
 from wallets.models.rules import Tariff, TariffBand, TierLimit
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "HoldState",
     "HouseBalance",
     "KycTier",
+    "OutboxMessage",
     "PinProtected",
     "Posting",
     "Tariff",

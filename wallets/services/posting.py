@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from wallets import errors
 from wallets.models import Account, Transaction
 from wallets.references import new_reference
+
+logger = logging.getLogger(__name__)
 
 ERRORS: dict[str, type[errors.LedgerError]] = {
     cls.code: cls
@@ -137,7 +141,10 @@ def post_transaction(
     for attempt in range(ATTEMPTS):
         params[3] = new_reference()
         try:
-            return _post_once(params)
+            posted = _post_once(params)
+            if settings.OUTBOX_KICK_AFTER_POSTING:
+                transaction.on_commit(kick_outbox)
+            return posted
         except (DatabaseError, IntegrityError) as error:
             code = _error_code(error)
             if code == "no_fee_account" and attempt == 0:
@@ -192,3 +199,14 @@ def _error_code(error: Exception) -> str:
 def _is_reference_collision(error: Exception) -> bool:
     diag = getattr(error.__cause__, "diag", None)
     return bool(diag and diag.sqlstate == "23505" and "reference" in (diag.constraint_name or ""))
+
+
+def kick_outbox() -> None:
+    """Ask a worker to deliver the posting's outbox row now. If the broker is down the money
+    is already safe and the receipt waits for the periodic sweep, so this never raises."""
+    from wallets.tasks import deliver_outbox
+
+    try:
+        deliver_outbox.delay()
+    except Exception:
+        logger.warning("could not queue outbox delivery; the sweep will deliver it", exc_info=True)
