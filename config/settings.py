@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "wallets",
+    "ussd",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +126,15 @@ PIN_LOCK_MINUTES = int(os.environ.get("PIN_LOCK_MINUTES", "30"))
 # OWASP minimum for Argon2id: 19 MiB, 2 iterations, parallelism 1.
 PIN_ARGON2_MEMORY_KIB = int(os.environ.get("PIN_ARGON2_MEMORY_KIB", str(19 * 1024)))
 PIN_ARGON2_TIME_COST = int(os.environ.get("PIN_ARGON2_TIME_COST", "2"))
+
+# --- USSD (Africa's Talking) ---
+# The callback URL is /ussd/africastalking/<USSD_CALLBACK_TOKEN>/; set a long random token.
+USSD_CALLBACK_TOKEN = os.environ.get("USSD_CALLBACK_TOKEN", "dev-ussd-token")
+if not DEBUG and USSD_CALLBACK_TOKEN.startswith("dev-"):
+    raise RuntimeError("Set USSD_CALLBACK_TOKEN when DJANGO_DEBUG is false.")
+USSD_ALLOWED_IPS = env_list("USSD_ALLOWED_IPS")
+USSD_SCREEN_LIMIT = int(os.environ.get("USSD_SCREEN_LIMIT", "160"))
+USSD_SERVICE_CODE = os.environ.get("USSD_SERVICE_CODE", "*384#")
 
 # --- REST API ---
 REST_FRAMEWORK = {

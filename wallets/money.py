@@ -63,3 +63,8 @@ def format_amount(amount: int, currency: str) -> str:
 def major_units(amount: int, currency: str) -> int:
     """Whole major units (for tariff tables written in shillings): 100 -> 10000 cents for KES."""
     return amount * 10 ** exponent(currency)
+
+
+def format_plain(amount: int, currency: str) -> str:
+    """15050 -> '150.50', 150000 -> '1,500': the number of `format_amount`, without the code."""
+    return format_amount(amount, currency).split(" ", 1)[1]

@@ -3,7 +3,12 @@
 Other apps (ussd, agents, operators) call these; none of them writes a balance.
 """
 
-from wallets.services.accounts import house_account, open_wallet, register_customer
+from wallets.services.accounts import (
+    house_account,
+    open_wallet,
+    register_customer,
+    set_language,
+)
 from wallets.services.holds import commit_hold, expire_overdue_holds, place_hold, release_hold
 from wallets.services.pins import change_pin, set_pin, unlock_pin, verify_pin
 from wallets.services.posting import Leg, find_replay, post_transaction
@@ -35,6 +40,7 @@ __all__ = [
     "reverse_transaction",
     "send_money",
     "send_money_fingerprint",
+    "set_language",
     "set_pin",
     "statement",
     "unlock_pin",

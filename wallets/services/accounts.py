@@ -72,3 +72,11 @@ def house_account(kind: str, currency: str | None = None, name: str = "") -> Acc
     except IntegrityError:  # opened concurrently
         return Account.objects.get(code=code)
     return account
+
+
+def set_language(customer: Customer, language: str) -> None:
+    """Keep the customer's language for menus and receipts."""
+    if language not in dict(settings.LANGUAGES):
+        raise LedgerError(f"{language} is not a supported language.")
+    Customer.objects.filter(pk=customer.pk).update(language=language)
+    customer.language = language

@@ -1,0 +1,1 @@
+"""The phone channels: the menu engine, Africa's Talking USSD callbacks and SMS."""

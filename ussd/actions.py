@@ -1,0 +1,161 @@
+"""What the customer menu does: parse inputs and call `wallets.services`.
+
+Each action gets the session's values and the token just typed; a PIN token is used here
+and never stored. Money moves with an idempotency key made of the session and the hop, so a
+retried hop that reaches an action again returns the first result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+
+from ussd.engine import Context, End, Goto, InputError, stay
+from wallets import errors, services
+from wallets.models import Customer
+from wallets.models.rules import TariffKind
+from wallets.money import format_amount, format_plain, parse_amount
+from wallets.phones import normalize_phone
+from wallets.pins import check_pin_strength, hash_pin, pin_matches
+
+MINI_STATEMENT_LINES = 5
+
+
+def money(amount: int) -> str:
+    return format_amount(amount, settings.DEFAULT_CURRENCY)
+
+
+def parse_recipient(context: Context, token: str) -> str:
+    try:
+        phone = normalize_phone(token)
+    except errors.InvalidPhoneNumber:
+        raise InputError(_("That is not a valid phone number.")) from None
+    if phone == context.phone:
+        raise InputError(_("You cannot send money to yourself."))
+    recipient = Customer.objects.filter(phone=phone).first()
+    if recipient is None:
+        raise InputError(_("{phone} is not registered.").format(phone=phone))
+    context.values["recipient_name"] = recipient.name.upper()
+    return phone
+
+
+def parse_money(context: Context, token: str) -> int:
+    try:
+        return parse_amount(token, settings.DEFAULT_CURRENCY)
+    except errors.InvalidAmount:
+        raise InputError(_("Enter an amount in shillings, like 500.")) from None
+
+
+def quote_send(context: Context, token: str) -> Goto:
+    """Show the fee before the PIN, as the tariff will charge it."""
+    amount = context.values["amount"]
+    try:
+        fee = services.fee_for(TariffKind.SEND_MONEY, settings.DEFAULT_CURRENCY, amount)
+    except errors.NoTariff:
+        return Goto("send.amount", _("That amount is over the limit."), push=False)
+    context.values.update(amount_text=money(amount), fee_text=money(fee))
+    return Goto("send.confirm")
+
+
+def send_money(context: Context, pin: str) -> Goto | End:
+    customer = context.customer
+    if (refused := check_pin(context, pin)) is not None:
+        return refused
+    recipient = Customer.objects.get(phone=context.values["recipient"])
+    try:
+        sent = services.send_money(
+            sender=customer.wallet(),
+            recipient=recipient.wallet(),
+            amount=context.values["amount"],
+            idempotency_key=context.idempotency_key("send"),
+            channel="ussd",
+            initiator=f"ussd:{customer.phone}",
+        )
+    except errors.LedgerError as error:
+        return End(_(error.text))
+    return End(
+        _("{reference} Confirmed. {amount} sent to {name}. Fee {fee}. You will get an SMS.").format(
+            reference=sent.reference,
+            amount=money(sent.amount),
+            name=context.values["recipient_name"],
+            fee=money(sent.fee),
+        )
+    )
+
+
+def show_balance(context: Context, pin: str) -> Goto | End:
+    if (refused := check_pin(context, pin)) is not None:
+        return refused
+    wallet = context.customer.wallet()
+    return End(
+        _("Balance {balance}. Available {available}.").format(
+            balance=money(wallet.balance), available=money(wallet.available)
+        )
+    )
+
+
+def show_statement(context: Context, pin: str) -> Goto | End:
+    if (refused := check_pin(context, pin)) is not None:
+        return refused
+    lines = services.statement(context.customer.wallet(), limit=MINI_STATEMENT_LINES)
+    if not lines:
+        return End(_("No transactions yet."))
+    currency = settings.DEFAULT_CURRENCY
+    rows = [
+        f"{line.reference} {localtime(line.created_at):%d/%m} "
+        f"{'+' if line.amount > 0 else '-'}{format_plain(abs(line.amount), currency)}"
+        for line in lines
+    ]
+    balance = _("Balance {balance}").format(balance=money(lines[0].balance_after))
+    return End("\n".join([*rows, balance]))
+
+
+def check_old_pin(context: Context, pin: str) -> Goto | End:
+    if (refused := check_pin(context, pin)) is not None:
+        return refused
+    return Goto("pin.new")
+
+
+def keep_new_pin(context: Context, pin: str) -> Goto:
+    try:
+        check_pin_strength(pin, date_of_birth=context.customer.date_of_birth)
+    except errors.PinError as error:
+        return stay(error.text)
+    context.values["new_pin_hash"] = hash_pin(pin)  # a hash, never the PIN itself
+    return Goto("pin.confirm")
+
+
+def change_pin(context: Context, pin: str) -> Goto | End:
+    stored = context.values.pop("new_pin_hash", "")
+    if not stored or not pin_matches(stored, pin):
+        return Goto("pin.new", _("The PINs did not match. Enter a new PIN again."), push=False)
+    services.set_pin(context.customer, pin)
+    return End(_("Your PIN has been changed."))
+
+
+def choose_language(code: str) -> Callable[[Context, str], End]:
+    def choose(context: Context, token: str) -> End:
+        services.set_language(context.customer, code)
+        context.values["language"] = code
+        return End(_("Language set."))
+
+    return choose
+
+
+def check_pin(context: Context, pin: str) -> Goto | End | None:
+    """None if the PIN is right; otherwise the screen to show (tries left, or locked)."""
+    try:
+        services.verify_pin(context.customer, pin)
+    except errors.WrongPin as error:
+        if error.attempts_left:
+            notice = _("Wrong PIN. {count} tries left.").format(count=error.attempts_left)
+            return stay(notice)
+        return End(_("Wrong PIN. Your PIN is locked. Try again later or call 100."))
+    except errors.PinLocked:
+        return End(_("Your PIN is locked. Try again later or call customer care on 100."))
+    except errors.PinNotSet:
+        return End(_("You have no PIN yet. Visit an agent with your ID to set it."))
+    return None

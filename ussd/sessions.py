@@ -1,0 +1,75 @@
+"""One USSD hop: load the session, apply the new input to the menu, store the reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ussd.engine import Context, State, activate, split_tokens, text_digest
+from ussd.menu import CUSTOMER_MENU, HOME
+from ussd.models import UssdSession
+from wallets.models import Customer, CustomerStatus
+
+
+@dataclass(frozen=True)
+class Hop:
+    session_id: str
+    phone: str
+    service_code: str
+    network_code: str
+    text: str
+
+
+def handle_hop(hop: Hop) -> tuple[str, str]:
+    """The reply (`CON ...` or `END ...`) and a label of the screen shown, for one hop."""
+    for _attempt in range(2):
+        try:
+            return _handle(hop)
+        except IntegrityError:  # the same session's first hop arrived twice at once
+            continue
+    return _handle(hop)
+
+
+def _handle(hop: Hop) -> tuple[str, str]:
+    session = UssdSession.objects.filter(session_id=hop.session_id).first()
+    digest = text_digest(hop.session_id, hop.text)
+    if session is not None:
+        if session.phone != hop.phone:
+            return "END " + _("This session belongs to another phone."), "refused"
+        if session.ended or session.last_text_digest == digest:
+            return session.last_reply, session.screen  # a retry: same reply, nothing runs again
+    customer = Customer.objects.filter(phone=hop.phone).first()
+    language = customer.language if customer else "en"
+    with activate(language):
+        if customer is None:
+            return "END " + _(
+                "This number has no wallet. Visit an agent with your ID to register."
+            ), "unregistered"
+        if customer.status != CustomerStatus.ACTIVE:
+            return "END " + _(
+                "Your wallet is not active. Please call customer care on 100."
+            ), "inactive"
+        if session is None:
+            session = UssdSession(
+                session_id=hop.session_id,
+                phone=hop.phone,
+                service_code=hop.service_code,
+                network_code=hop.network_code,
+                language=language,
+                screen=HOME,
+                data={"first_name": customer.name.split()[0] if customer.name else ""},
+            )
+        state = State(session.screen, session.stack, session.data, session.consumed, session.page)
+        context = Context(hop.phone, hop.session_id, state.values, customer)
+        body, ended = CUSTOMER_MENU.apply(state, context, split_tokens(hop.text))
+    reply = ("END " if ended else "CON ") + body
+    session.screen, session.stack, session.data = state.screen, state.stack, state.values
+    session.consumed, session.page, session.ended = state.consumed, state.page, ended
+    session.last_text_digest, session.last_reply = digest, reply
+    session.language = customer.language
+    session.updated_at = timezone.now()
+    session.save()
+    return reply, state.screen
