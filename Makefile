@@ -32,7 +32,7 @@ pytest: $(STAMP)
 	$(DB) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(DB) $(BIN)/python bench/ledger.py $(BENCH_ARGS)
+	$(DB) sh -c "$(BIN)/python bench/ledger.py $(BENCH_ARGS) && $(BIN)/python bench/ussd_hops.py"
 
 clean-data:
 	$(BIN)/python -m config.devdb stop || true

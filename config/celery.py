@@ -14,7 +14,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.on_configure.connect
+@app.on_after_configure.connect
 def _make_filesystem_broker_folders(sender: Celery, **_: object) -> None:
     """The filesystem broker (the default) needs its folders before the first message."""
     options = sender.conf.broker_transport_options or {}

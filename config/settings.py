@@ -135,6 +135,8 @@ if not DEBUG and USSD_CALLBACK_TOKEN.startswith("dev-"):
 USSD_ALLOWED_IPS = env_list("USSD_ALLOWED_IPS")
 USSD_SCREEN_LIMIT = int(os.environ.get("USSD_SCREEN_LIMIT", "160"))
 USSD_SERVICE_CODE = os.environ.get("USSD_SERVICE_CODE", "*384#")
+# The phone simulator page at /simulator/ carries the callback token: development only.
+USSD_SIMULATOR = env_bool("USSD_SIMULATOR", DEBUG)
 
 # --- REST API ---
 REST_FRAMEWORK = {

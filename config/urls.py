@@ -6,10 +6,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from ussd import simulator
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("wallets.api.urls")),
     path("ussd/", include("ussd.urls")),
+    path("simulator/", simulator.page, name="simulator"),
+    path("simulator/inbox/", simulator.inbox, name="simulator-inbox"),
 ]

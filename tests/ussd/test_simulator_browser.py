@@ -1,0 +1,79 @@
+"""The phone simulator in a real headless Chromium, driven by Playwright.
+
+Playwright cannot download its own browser here: the test uses the system Chromium
+(Debian's `chromium`, which `.ci/run` installs). Without one it skips, except under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import balance
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    if not CHROMIUM:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs Chromium for the browser test (apt-get install chromium)")
+        pytest.skip("no system Chromium (apt-get install chromium) for the browser test")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
+    # itself are still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+def test_a_customer_sends_money_in_the_simulator(alice, bob, fund, live_server, browser_page):
+    page = browser_page
+    fund(alice, 100_000)
+    page.goto(f"{live_server.url}/simulator/")
+    phone = page.locator(f".phone[data-phone='{alice.customer.phone}']")
+    screen = phone.locator("[data-role=screen]")
+
+    phone.locator("[data-role=dial]").click()
+    page.wait_for_function(
+        "el => el.textContent.includes('Send money')", arg=screen.element_handle()
+    )
+    for reply, expected in [
+        ("1", "Enter phone number"),
+        ("0712000002", "Enter amount"),
+        ("200", "Fee KES 7"),
+        ("2468", "Confirmed"),
+    ]:
+        phone.locator("[data-role=input]").fill(reply)
+        phone.locator("[data-role=send]").click()
+        page.wait_for_function(
+            "([el, text]) => el.textContent.includes(text)",
+            arg=[screen.element_handle(), expected],
+        )
+
+    assert "KES 200 sent to BOB OTIENO" in screen.text_content()
+    assert balance(bob) == 20_000
