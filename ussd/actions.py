@@ -10,18 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from ussd.engine import Context, End, Goto, InputError, stay
+from ussd.engine import Context, End, Goto, InputError, screen_room, stay
 from wallets import errors, services
 from wallets.models import Customer
 from wallets.models.rules import TariffKind
 from wallets.money import format_amount, format_plain, parse_amount
 from wallets.phones import normalize_phone
-from wallets.pins import check_pin_strength, hash_pin, pin_matches
+from wallets.pins import check_pin_format, check_pin_strength, hash_pin, pin_matches
 
 MINI_STATEMENT_LINES = 5
+NAME_ON_SCREEN = 30
 
 
 def money(amount: int) -> str:
@@ -38,7 +40,8 @@ def parse_recipient(context: Context, token: str) -> str:
     recipient = Customer.objects.filter(phone=phone).first()
     if recipient is None:
         raise InputError(_("{phone} is not registered.").format(phone=phone))
-    context.values["recipient_name"] = recipient.name.upper()
+    # A name can be 120 characters; the confirmation screen has room for about 30.
+    context.values["recipient_name"] = recipient.name.upper()[:NAME_ON_SCREEN].strip()
     return phone
 
 
@@ -110,6 +113,8 @@ def show_statement(context: Context, pin: str) -> Goto | End:
         for line in lines
     ]
     balance = _("Balance {balance}").format(balance=money(lines[0].balance_after))
+    while len(rows) > 1 and len("\n".join([*rows, balance])) > screen_room():
+        rows.pop()  # big amounts: show fewer, newest first, rather than overflow the screen
     return End("\n".join([*rows, balance]))
 
 
@@ -123,7 +128,7 @@ def keep_new_pin(context: Context, pin: str) -> Goto:
     try:
         check_pin_strength(pin, date_of_birth=context.customer.date_of_birth)
     except errors.PinError as error:
-        return stay(error.text)
+        return stay(_(error.text))
     context.values["new_pin_hash"] = hash_pin(pin)  # a hash, never the PIN itself
     return Goto("pin.confirm")
 
@@ -131,7 +136,7 @@ def keep_new_pin(context: Context, pin: str) -> Goto:
 def change_pin(context: Context, pin: str) -> Goto | End:
     stored = context.values.pop("new_pin_hash", "")
     if not stored or not pin_matches(stored, pin):
-        return Goto("pin.new", _("The PINs did not match. Enter a new PIN again."), push=False)
+        return Goto("pin.new", _("The PINs did not match."), push=False)
     services.set_pin(context.customer, pin)
     return End(_("Your PIN has been changed."))
 
@@ -140,13 +145,18 @@ def choose_language(code: str) -> Callable[[Context, str], End]:
     def choose(context: Context, token: str) -> End:
         services.set_language(context.customer, code)
         context.values["language"] = code
-        return End(_("Language set."))
+        with translation.override(code):  # confirm in the language just chosen
+            return End(_("Your language has been changed."))
 
     return choose
 
 
 def check_pin(context: Context, pin: str) -> Goto | End | None:
     """None if the PIN is right; otherwise the screen to show (tries left, or locked)."""
+    try:
+        check_pin_format(pin)
+    except errors.InvalidPin:  # a typo that can never match does not cost a try
+        return stay(_(errors.InvalidPin.message))
     try:
         services.verify_pin(context.customer, pin)
     except errors.WrongPin as error:

@@ -103,6 +103,11 @@ def text_digest(session_key: str, text: str) -> str:
     return hmac.new(key, f"{session_key}\n{text}".encode(), hashlib.sha256).hexdigest()
 
 
+def screen_room() -> int:
+    """Characters a reply may use after its `CON ` or `END ` prefix."""
+    return settings.USSD_SCREEN_LIMIT - len("CON ")
+
+
 def split_tokens(text: str) -> list[str]:
     return text.split("*") if text else []
 
@@ -115,8 +120,8 @@ class Engine:
     def apply(self, state: State, context: Context, tokens: list[str]) -> tuple[str, bool]:
         """Apply the new tokens; return the reply text and whether the session ends."""
         notice = ""
-        if len(tokens) < state.consumed:  # the gateway sent less than before: show the screen
-            state.consumed = len(tokens)
+        # Fewer tokens than consumed is a late retry of an older hop: show the current screen
+        # and keep the count, or the next hop would apply tokens already applied.
         for index in range(state.consumed, len(tokens)):
             context.hop = index + 1
             outcome = self.step(state, context, tokens[index].strip())
@@ -141,8 +146,12 @@ class Engine:
         if token == MORE and self._has_more_pages(state, context):
             state.page += 1
             return Goto(state.screen)
-        if not token or len(token) > MAX_TOKEN:
-            return Goto(state.screen, _("Please enter one of the options."), push=False)
+        if not token and screen.options:
+            return Goto(state.screen, _("Please choose one of the options."), push=False)
+        if not token:
+            return Goto(state.screen, _("Nothing was entered. Try again."), push=False)
+        if len(token) > MAX_TOKEN:
+            return Goto(state.screen, _("That is too long. Try again."), push=False)
         if screen.options:
             target = screen.options.get(token)
             if target is None:
@@ -171,7 +180,11 @@ class Engine:
             if outcome.push:
                 return self._go(state, outcome.screen, outcome.notice)
             state.page = 0
-            state.screen = outcome.screen or state.screen
+            if outcome.screen and outcome.screen != state.screen:
+                # Going back to a screen already on the way: `0` from there must not lead to it.
+                if outcome.screen in state.stack:
+                    del state.stack[state.stack.index(outcome.screen) :]
+                state.screen = outcome.screen
         return outcome
 
     def _go(self, state: State, target: str, notice: str = "") -> Goto:
@@ -186,7 +199,7 @@ class Engine:
         body = str(screen.text).format_map(_Values(context.values))
         if notice:
             body = f"{notice}\n{body}"
-        limit = settings.USSD_SCREEN_LIMIT - len("CON ")
+        limit = screen_room()
         if len(body) <= limit:
             return [body]
         more = "\n" + _("98. More")

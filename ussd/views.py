@@ -25,7 +25,8 @@ from wallets.phones import normalize_phone
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 500
-FOUR_DIGITS = re.compile(r"(?<![^*])\d{4}(?![^*])")
+# A token of four digits, spaces around it allowed (the menu strips them before using a PIN).
+FOUR_DIGITS = re.compile(r"(?<![^*])\s*\d{4}\s*(?![^*])")
 
 
 def plain(body: str, status: int = 200) -> HttpResponse:
@@ -51,6 +52,8 @@ def session_hop(request: HttpRequest, token: str) -> HttpResponse:
     text = request.POST.get("text", "")
     if not session_id or len(session_id) > 100 or len(text) > MAX_TEXT:
         return plain("Bad request: sessionId, phoneNumber and text are required.", 400)
+    if has_nul(request):
+        return plain("Bad request: a field contains a NUL character.", 400)
     try:
         phone = normalize_phone(request.POST.get("phoneNumber", ""))
     except InvalidPhoneNumber:
@@ -78,6 +81,8 @@ def session_end(request: HttpRequest, token: str) -> HttpResponse:
     data = request.POST
     if not data.get("sessionId"):
         return plain("Bad request: sessionId is required.", 400)
+    if has_nul(request):
+        return plain("Bad request: a field contains a NUL character.", 400)
     UssdSessionEnd.objects.create(
         session_id=data["sessionId"][:100],
         phone=data.get("phoneNumber", "")[:20],
@@ -92,6 +97,11 @@ def session_end(request: HttpRequest, token: str) -> HttpResponse:
         error_message=data.get("errorMessage", "")[:500],
     )
     return plain("OK")
+
+
+def has_nul(request: HttpRequest) -> bool:
+    """No gateway sends NUL, and PostgreSQL cannot store it in a text column (a 500)."""
+    return any("\x00" in value for value in request.POST.values())
 
 
 def redact_pins(text: str) -> str:
