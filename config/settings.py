@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "wallets",
     "ussd",
+    "ussd.sms",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,17 @@ USSD_SERVICE_CODE = os.environ.get("USSD_SERVICE_CODE", "*384#")
 # The phone simulator page at /simulator/ carries the callback token: development only.
 USSD_SIMULATOR = env_bool("USSD_SIMULATOR", DEBUG)
 
+# --- Outbound SMS (ussd/sms): console by default, Africa's Talking in production ---
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")  # or "africastalking"
+AT_USERNAME = os.environ.get("AT_USERNAME", "sandbox")
+AT_API_KEY = os.environ.get("AT_API_KEY", "")
+AT_SENDER_ID = os.environ.get("AT_SENDER_ID", "")  # registered sender ID; empty: AT's default
+# The secret in /sms/africastalking/<token>/delivery/; comma-separated to rotate.
+SMS_CALLBACK_TOKEN = os.environ.get("SMS_CALLBACK_TOKEN", "dev-only-sms-callback-token")
+if not DEBUG and "dev-only" in SMS_CALLBACK_TOKEN:
+    raise RuntimeError("Set SMS_CALLBACK_TOKEN when DJANGO_DEBUG is false.")
+SMS_SWEEP_AFTER_SECONDS = int(os.environ.get("SMS_SWEEP_AFTER_SECONDS", "60"))
+
 # --- REST API ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
@@ -178,6 +190,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "send-queued-sms": {"task": "ussd.sms.tasks.send_queued_sms", "schedule": 30.0},
     "sweep-outbox": {"task": "wallets.tasks.deliver_outbox", "schedule": 10.0},
     "expire-overdue-holds": {"task": "wallets.tasks.expire_overdue_holds", "schedule": 60.0},
     "check-ledger": {"task": "wallets.tasks.check_ledger", "schedule": 3600.0},

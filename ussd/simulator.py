@@ -8,18 +8,17 @@ development), since the page carries the callback token.
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.timezone import localtime
 
+from ussd.sms.models import SmsMessage
 from wallets.errors import InvalidPhoneNumber
 from wallets.models import Customer
 from wallets.phones import normalize_phone
 
 INBOX_SIZE = 20
-SMS_APP = "sms"
 
 
 def _enabled() -> None:
@@ -49,10 +48,7 @@ def inbox(request: HttpRequest) -> JsonResponse:
         phone = normalize_phone(request.GET.get("phone", ""))
     except InvalidPhoneNumber as error:
         return JsonResponse({"error": error.text}, status=400)
-    if not apps.is_installed("ussd.sms"):
-        return JsonResponse({"phone": phone, "messages": []})
-    model = apps.get_model(SMS_APP, "SmsMessage")
-    messages = model.objects.filter(to=phone).order_by("-id")
+    messages = SmsMessage.objects.for_phone(phone)
     return JsonResponse(
         {
             "phone": phone,

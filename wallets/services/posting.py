@@ -174,7 +174,10 @@ def _call(params: list[Any]) -> Transaction:
         cursor.execute(POST_SQL, params)
         columns = [column.name for column in cursor.description or ()]
         row = cursor.fetchone()
-    posted = Transaction(**dict(zip(columns, row or (), strict=True)))
+    values = dict(zip(columns, row or (), strict=True))
+    if isinstance(values.get("metadata"), str):  # jsonb comes back as text outside the ORM
+        values["metadata"] = json.loads(values["metadata"])
+    posted = Transaction(**values)
     posted._state.adding = False
     posted._state.db = connection.alias
     return posted

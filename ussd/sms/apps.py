@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SmsConfig(AppConfig):
+    name = "ussd.sms"
+    label = "sms"
+    verbose_name = "SMS messages"
+
+    def ready(self) -> None:
+        # Explicit registration, no signals: every posting's outbox row queues its receipts.
+        from django.core import checks
+
+        from ussd.sms.checks import check_sms_settings
+        from ussd.sms.receipts import queue_receipts
+        from wallets import outbox
+
+        outbox.register("transaction.posted", queue_receipts)
+        checks.register(check_sms_settings)
