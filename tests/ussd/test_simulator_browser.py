@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import balance
+from wallets import outbox
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
 pytestmark = [
@@ -77,3 +78,12 @@ def test_a_customer_sends_money_in_the_simulator(alice, bob, fund, live_server, 
 
     assert "KES 200 sent to BOB OTIENO" in screen.text_content()
     assert balance(bob) == 20_000
+
+    outbox.drain()  # what the worker does after the posting (the suite queues no tasks)
+    for wallet in (alice, bob):
+        inbox = page.locator(f".phone[data-phone='{wallet.customer.phone}'] [data-role=inbox]")
+        page.wait_for_function(
+            "el => el.textContent.includes('Confirmed')", arg=inbox.element_handle(), timeout=15_000
+        )
+    sender_inbox = page.locator(f".phone[data-phone='{alice.customer.phone}'] [data-role=inbox]")
+    assert "Fee KES 7" in sender_inbox.text_content()
