@@ -82,7 +82,11 @@ DATABASE_URL = (
     or devdb.running_url()
     or f"postgresql://postgres@/{devdb.DATABASE_NAME}?host={devdb.PGDATA}"
 )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+    )
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # money sections use their own durable atomic()
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise RuntimeError("PostgreSQL is the only supported database (DATABASE_URL).")

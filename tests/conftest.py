@@ -16,6 +16,8 @@ os.environ.setdefault("PIN_ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("PIN_ARGON2_TIME_COST", "1")
 # Postings queue no Celery messages unless a test asks (tests/wallets/test_tasks.py does).
 os.environ.setdefault("OUTBOX_KICK_AFTER_POSTING", "false")
+# Request threads of the live server close their connections, so the test database can go.
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
 
 import pytest
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ussd.engine import Context, End, Goto, InputError, screen_room, stay
 from wallets import errors, services
@@ -40,9 +41,16 @@ def parse_recipient(context: Context, token: str) -> str:
     recipient = Customer.objects.filter(phone=phone).first()
     if recipient is None:
         raise InputError(_("{phone} is not registered.").format(phone=phone))
-    # A name can be 120 characters; the confirmation screen has room for about 30.
-    context.values["recipient_name"] = recipient.name.upper()[:NAME_ON_SCREEN].strip()
+    context.values["recipient_name"] = short_name(recipient.name.upper())
     return phone
+
+
+def short_name(name: str) -> str:
+    """A name can be 120 characters; the confirmation screen has room for about 30."""
+    if len(name) <= NAME_ON_SCREEN:
+        return name
+    cut = name[: NAME_ON_SCREEN + 1].rsplit(" ", 1)[0]  # at a word end where there is one
+    return (cut if " " in name[:NAME_ON_SCREEN] else name[:NAME_ON_SCREEN]).strip()
 
 
 def parse_money(context: Context, token: str) -> int:
@@ -161,7 +169,10 @@ def check_pin(context: Context, pin: str) -> Goto | End | None:
         services.verify_pin(context.customer, pin)
     except errors.WrongPin as error:
         if error.attempts_left:
-            notice = _("Wrong PIN. {count} tries left.").format(count=error.attempts_left)
+            left = error.attempts_left
+            notice = ngettext(
+                "Wrong PIN. {count} try left.", "Wrong PIN. {count} tries left.", left
+            ).format(count=left)
             return stay(notice)
         return End(_("Wrong PIN. Your PIN is locked. Try again later or call 100."))
     except errors.PinLocked:

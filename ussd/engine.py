@@ -75,13 +75,18 @@ class Screen:
 
 @dataclass
 class Context:
-    """What an action may read and change: the session's values and who is dialling."""
+    """What an action may read and change: the session's values and who is dialling.
+
+    `profile` holds facts about the customer for the screens (their first name); unlike
+    `values`, going home does not clear them.
+    """
 
     phone: str
     session_key: str
     values: dict[str, Any]
     customer: Any = None
     hop: int = 0
+    profile: dict[str, Any] = field(default_factory=dict)
 
     def idempotency_key(self, step: str) -> str:
         """The same key for a retried hop, a new one for each new input."""
@@ -196,7 +201,7 @@ class Engine:
     def pages(self, state: State, context: Context, notice: str = "") -> list[str]:
         """The screen's text cut into pages that fit the limit with their navigation line."""
         screen = self.menu[state.screen]
-        body = str(screen.text).format_map(_Values(context.values))
+        body = str(screen.text).format_map(_Values({**context.profile, **context.values}))
         if notice:
             body = f"{notice}\n{body}"
         limit = screen_room()

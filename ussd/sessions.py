@@ -60,10 +60,10 @@ def _handle(hop: Hop) -> tuple[str, str]:
                 network_code=hop.network_code,
                 language=language,
                 screen=HOME,
-                data={"first_name": customer.name.split()[0] if customer.name else ""},
             )
         state = State(session.screen, session.stack, session.data, session.consumed, session.page)
-        context = Context(hop.phone, hop.session_id, state.values, customer)
+        profile = {"first_name": customer.name.split()[0] if customer.name else ""}
+        context = Context(hop.phone, hop.session_id, state.values, customer, profile=profile)
         body, ended = CUSTOMER_MENU.apply(state, context, split_tokens(hop.text))
     reply = ("END " if ended else "CON ") + body
     session.screen, session.stack, session.data = state.screen, state.stack, state.values

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
+from wallets import services
+from wallets.models import Account
+
 _sessions = itertools.count(1)
+
+HOP_URL = f"/ussd/africastalking/{settings.USSD_CALLBACK_TOKEN}/"
+EVENTS_URL = f"/ussd/africastalking/{settings.USSD_CALLBACK_TOKEN}/events/"
 
 
 class Phone:
@@ -33,16 +44,18 @@ class Phone:
     def resend(self) -> str:
         return self._hop()
 
+    @property
+    def text(self) -> str:
+        return "*".join(self.inputs)
+
     def _hop(self) -> str:
-        response = self.client.post(
-            f"/ussd/africastalking/{settings.USSD_CALLBACK_TOKEN}/",
-            {
-                "sessionId": self.session_id,
-                "serviceCode": "*384#",
-                "phoneNumber": self.number,
-                "networkCode": "63902",
-                "text": "*".join(self.inputs),
-            },
+        response = post_hop(
+            self.client,
+            sessionId=self.session_id,
+            serviceCode="*384#",
+            phoneNumber=self.number,
+            networkCode="63902",
+            text=self.text,
         )
         assert response.status_code == 200, response.content
         assert response["Content-Type"].startswith("text/plain")
@@ -52,9 +65,20 @@ class Phone:
         return self.screen
 
 
+def post_hop(client: Client, url: str = HOP_URL, **fields: str) -> _MonkeyPatchedWSGIResponse:
+    """One raw callback, with exactly the form fields given."""
+    return client.post(url, fields)
+
+
 @pytest.fixture
-def phone_of(client: Client):
-    def make(wallet) -> Phone:
-        return Phone(client, wallet.customer.phone)
+def phone_of(client: Client) -> Callable[..., Phone]:
+    """A phone for a wallet's owner, optionally after they chose a language (`sw`)."""
+
+    def make(wallet: Account, language: str = "") -> Phone:
+        customer = wallet.customer
+        assert customer is not None, "a phone belongs to a customer's wallet"
+        if language:
+            services.set_language(customer, language)
+        return Phone(client, customer.phone)
 
     return make
