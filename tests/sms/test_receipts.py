@@ -128,10 +128,13 @@ LONG_NAMES = [
 ]
 
 
+@pytest.mark.parametrize("language", ["en", "sw"])
 @pytest.mark.parametrize("name", LONG_NAMES)
-def test_every_receipt_fits_one_gsm7_sms_even_with_long_names_and_the_largest_amounts(name, fund):
-    sender = make_customer("+254722100001", name).wallet()
-    recipient = make_customer("+254733100002", name).wallet()
+def test_every_receipt_fits_one_gsm7_sms_even_with_long_names_and_the_largest_amounts(
+    name, language, fund
+):
+    sender = make_customer("+254722100001", name, language=language).wallet()
+    recipient = make_customer("+254733100002", name, language=language).wallet()
     funded = fund(sender, 49_999_999)  # KES 499,999.99: just under the balance limit
     sent = services.send_money(  # KES 249,999.99: just under the per-transaction limit
         sender=sender, recipient=recipient, amount=24_999_999, idempotency_key=new_key()
@@ -146,6 +149,21 @@ def test_every_receipt_fits_one_gsm7_sms_even_with_long_names_and_the_largest_am
         assert segments(receipt.text) == 1
     first_name = plain_name(name).split()[0]
     assert all(first_name[:6] in receipt.text for receipt in receipts_for(sent))
+    confirmed = {"en": "Confirmed.", "sw": "Imethibitishwa."}[language]
+    assert all(confirmed in receipt.text for receipt in receipts)
+
+
+def test_a_swahili_sender_reads_the_receipt_in_kiswahili(bob, fund):
+    juma = make_customer("+254712000005", "Juma Hamisi", language="sw").wallet()
+    fund(juma, 100_000)
+    sent = services.send_money(sender=juma, recipient=bob, amount=20_000, idempotency_key="k")
+
+    (receipt,) = [r for r in receipts_for(sent) if r.phone == "+254712000005"]
+    date, time = receipt_time(sent.created_at)
+    assert receipt.text == (
+        f"{sent.reference} Imethibitishwa. KES 200 imetumwa kwa BOB OTIENO 0712000002 "
+        f"{date} saa {time}. Ada KES 7. Salio jipya KES 793."
+    )
 
 
 def test_receipt_time_is_the_local_day_and_twelve_hour_clock():
