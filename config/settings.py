@@ -153,6 +153,12 @@ SMS_CALLBACK_TOKEN = os.environ.get("SMS_CALLBACK_TOKEN", "dev-only-sms-callback
 if not DEBUG and "dev-only" in SMS_CALLBACK_TOKEN:
     raise RuntimeError("Set SMS_CALLBACK_TOKEN when DJANGO_DEBUG is false.")
 SMS_SWEEP_AFTER_SECONDS = int(os.environ.get("SMS_SWEEP_AFTER_SECONDS", "60"))
+# Inbound SMS menus: a PIN typed in an SMS stays on the handset, so money needs USSD unless on.
+SMS_PIN_ENABLED = env_bool("SMS_PIN_ENABLED", False)
+SMS_SESSION_IDLE_MINUTES = int(os.environ.get("SMS_SESSION_IDLE_MINUTES", "5"))
+# Airtime bought from the wallet (minor units; KES 5 to KES 10,000 by default).
+AIRTIME_MIN_AMOUNT = int(os.environ.get("AIRTIME_MIN_AMOUNT", "500"))
+AIRTIME_MAX_AMOUNT = int(os.environ.get("AIRTIME_MAX_AMOUNT", "1000000"))
 
 # --- REST API ---
 REST_FRAMEWORK = {
@@ -194,6 +200,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "sweep-airtime": {"task": "ussd.airtime.tasks.sweep_airtime", "schedule": 300.0},
     "send-queued-sms": {"task": "ussd.sms.tasks.send_queued_sms", "schedule": 30.0},
     "sweep-outbox": {"task": "wallets.tasks.deliver_outbox", "schedule": 10.0},
     "expire-overdue-holds": {"task": "wallets.tasks.expire_overdue_holds", "schedule": 60.0},

@@ -15,7 +15,9 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ussd.airtime import conf as airtime_conf
 from ussd.engine import Context, End, Goto, InputError, screen_room, stay
+from ussd.sms.receipts import local_phone
 from wallets import errors, services
 from wallets.models import Customer
 from wallets.models.rules import TariffKind
@@ -95,6 +97,52 @@ def send_money(context: Context, pin: str) -> Goto | End:
             fee=money(sent.fee),
         )
     )
+
+
+def airtime_for_me(context: Context, token: str) -> Goto:
+    context.values.update(airtime_phone=context.phone, airtime_number=local_phone(context.phone))
+    return Goto("airtime.amount")
+
+
+def parse_airtime_phone(context: Context, token: str) -> str:
+    try:
+        phone = normalize_phone(token)
+    except errors.InvalidPhoneNumber:
+        raise InputError(_("That is not a valid phone number.")) from None
+    context.values["airtime_number"] = local_phone(phone)
+    return phone
+
+
+def parse_airtime_amount(context: Context, token: str) -> int:
+    amount = parse_money(context, token)
+    low, high = airtime_conf.min_amount(), airtime_conf.max_amount()
+    if not low <= amount <= high:
+        raise InputError(
+            _("Airtime is from {minimum} to {maximum}.").format(
+                minimum=money(low), maximum=money(high)
+            )
+        )
+    context.values["amount_text"] = money(amount)
+    return amount
+
+
+def buy_airtime(context: Context, pin: str) -> Goto | End:
+    """Debit the wallet now; Africa's Talking is asked after commit, and a failure refunds."""
+    customer = context.customer
+    if (refused := check_pin(context, pin)) is not None:
+        return refused
+    try:
+        services.buy_airtime(
+            wallet=customer.wallet(),
+            phone=context.values["airtime_phone"],
+            amount=context.values["amount"],
+            idempotency_key=context.idempotency_key("airtime"),
+            channel="ussd",
+            initiator=f"ussd:{customer.phone}",
+        )
+    except errors.LedgerError as error:
+        return End(_(error.text))
+    return End(_("Airtime request received. You will get an SMS."))
 
 
 def show_balance(context: Context, pin: str) -> Goto | End:

@@ -15,8 +15,8 @@ HOME = "home"
 
 MENU: dict[str, Screen] = {
     HOME: Screen(
-        _("Welcome {first_name}\n1. Send money\n5. My account"),
-        options={"1": "send.to", "5": "account"},
+        _("Welcome {first_name}\n1. Send money\n3. Buy airtime\n5. My account"),
+        options={"1": "send.to", "3": "airtime", "5": "account"},
     ),
     "send.to": Screen(
         _("Send money\nEnter phone number\n0. Back"),
@@ -37,6 +37,27 @@ MENU: dict[str, Screen] = {
         ),
         secret=True,
         then=actions.send_money,
+    ),
+    "airtime": Screen(
+        _("Buy airtime\n1. For my number\n2. For another number\n0. Back"),
+        options={"1": actions.airtime_for_me, "2": "airtime.phone"},
+    ),
+    "airtime.phone": Screen(
+        _("Buy airtime\nEnter phone number\n0. Back"),
+        save_as="airtime_phone",
+        parse=actions.parse_airtime_phone,
+        then="airtime.amount",
+    ),
+    "airtime.amount": Screen(
+        _("Airtime for {airtime_number}\nEnter amount\n0. Back"),
+        save_as="amount",
+        parse=actions.parse_airtime_amount,
+        then="airtime.confirm",
+    ),
+    "airtime.confirm": Screen(
+        _("Buy {amount_text} airtime for {airtime_number}?\nEnter PIN\n0. Back"),
+        secret=True,
+        then=actions.buy_airtime,
     ),
     "account": Screen(
         _("My account\n1. Balance\n2. Mini statement\n3. Change PIN\n4. Language\n0. Back"),

@@ -1,4 +1,7 @@
-"""One USSD hop: load the session, apply the new input to the menu, store the reply."""
+"""One USSD hop: load the session, apply the new input to the menu, store the reply.
+
+`advance` and `refusal` are shared with the SMS menu (ussd/sms/inbound.py).
+"""
 
 from __future__ import annotations
 
@@ -44,14 +47,9 @@ def _handle(hop: Hop) -> tuple[str, str]:
     customer = Customer.objects.filter(phone=hop.phone).first()
     language = customer.language if customer else "en"
     with activate(language):
-        if customer is None:
-            return "END " + _(
-                "This number has no wallet. Visit an agent with your ID to register."
-            ), "unregistered"
-        if customer.status != CustomerStatus.ACTIVE:
-            return "END " + _(
-                "Your wallet is not active. Please call customer care on 100."
-            ), "inactive"
+        if customer is None or customer.status != CustomerStatus.ACTIVE:
+            text, label = refusal(customer)
+            return "END " + text, label
         if session is None:
             session = UssdSession(
                 session_id=hop.session_id,
@@ -61,15 +59,36 @@ def _handle(hop: Hop) -> tuple[str, str]:
                 language=language,
                 screen=HOME,
             )
-        state = State(session.screen, session.stack, session.data, session.consumed, session.page)
-        profile = {"first_name": customer.name.split()[0] if customer.name else ""}
-        context = Context(hop.phone, hop.session_id, state.values, customer, profile=profile)
-        body, ended = CUSTOMER_MENU.apply(state, context, split_tokens(hop.text))
+        body, ended = advance(session, customer, split_tokens(hop.text))
     reply = ("END " if ended else "CON ") + body
+    session.last_text_digest, session.last_reply = digest, reply
+    session.save()
+    return reply, session.screen
+
+
+def refusal(customer: Customer | None) -> tuple[str, str]:
+    """Why a phone with no wallet, or an inactive one, may not use the menu: a text and a
+    label. Call it in the customer's language."""
+    if customer is None:
+        return _(
+            "This number has no wallet. Visit an agent with your ID to register."
+        ), "unregistered"
+    return _("Your wallet is not active. Please call customer care on 100."), "inactive"
+
+
+def advance(session: UssdSession, customer: Customer, tokens: list[str]) -> tuple[str, bool]:
+    """Apply the tokens after `session.consumed` to the customer menu: the reply text and
+    whether the session ends. The new state is set on `session`; the caller saves it.
+
+    Shared by USSD (a hop's whole `text`) and SMS (one reply per message). Call it in the
+    customer's language.
+    """
+    state = State(session.screen, session.stack, session.data, session.consumed, session.page)
+    profile = {"first_name": customer.name.split()[0] if customer.name else ""}
+    context = Context(session.phone, session.session_id, state.values, customer, profile=profile)
+    body, ended = CUSTOMER_MENU.apply(state, context, tokens)
     session.screen, session.stack, session.data = state.screen, state.stack, state.values
     session.consumed, session.page, session.ended = state.consumed, state.page, ended
-    session.last_text_digest, session.last_reply = digest, reply
     session.language = customer.language
     session.updated_at = timezone.now()
-    session.save()
-    return reply, state.screen
+    return body, ended

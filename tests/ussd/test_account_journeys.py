@@ -128,11 +128,13 @@ def test_the_language_chosen_in_the_menu_is_kept_for_the_next_session(alice, pho
     assert Customer.objects.get(pk=alice.customer.pk).language == "sw"
 
     swahili = phone_of(alice)
-    assert swahili.dial() == "CON Karibu Alice\n1. Tuma pesa\n5. Akaunti yangu"
+    assert swahili.dial() == "CON Karibu Alice\n1. Tuma pesa\n3. Nunua airtime\n5. Akaunti yangu"
     assert swahili.type("5") == (
         "CON Akaunti yangu\n1. Salio\n2. Taarifa fupi\n3. Badilisha PIN\n4. Lugha\n0. Rudi"
     )
     assert swahili.type("4") == "CON Language / Lugha\n1. English\n2. Kiswahili\n0. Rudi"
     assert swahili.type("1") == "END Your language has been changed."
-    assert phone_of(alice).dial() == "CON Welcome Alice\n1. Send money\n5. My account"
+    assert (
+        phone_of(alice).dial() == "CON Welcome Alice\n1. Send money\n3. Buy airtime\n5. My account"
+    )
     assert not Transaction.objects.exists()

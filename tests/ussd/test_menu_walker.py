@@ -27,7 +27,9 @@ LONG_VALUES = {
     "recipient": "+254712345678",
     "amount_text": "KES 249,999.99",
     "fee_text": "KES 9,999.99",
+    "airtime_number": "0712345678",
 }
+NOTICE_VALUES = {"count": 2, "phone": "+254712345678", "minimum": "KES 5", "maximum": "KES 10,000"}
 # The notices a screen can show above itself (and the engine's, which any screen can show).
 ENGINE_NOTICES = (
     "Please choose one of the options.",
@@ -43,6 +45,11 @@ SCREEN_NOTICES = {
         "{phone} is not registered.",
     ),
     "send.amount": ("Enter an amount in shillings, like 500.", "That amount is over the limit."),
+    "airtime.phone": (errors.InvalidPhoneNumber.message,),
+    "airtime.amount": (
+        "Enter an amount in shillings, like 500.",
+        "Airtime is from {minimum} to {maximum}.",
+    ),
     "pin.new": (errors.InvalidPin.message, errors.WeakPin.message, "The PINs did not match."),
 }
 _walks = itertools.count(1)
@@ -115,7 +122,7 @@ def test_every_screen_fits_one_page_with_long_values_and_any_notice(language):
             if screen.secret:
                 notices += PIN_NOTICES
             for notice in notices:
-                shown = translation.gettext(notice).format(count=2, phone="+254712345678")
+                shown = translation.gettext(notice).format_map(NOTICE_VALUES)
                 pages = CUSTOMER_MENU.pages(State(name, [], context.values), context, shown)
                 assert len(pages) == 1, (name, notice, pages)
                 assert len("CON " + pages[0]) <= settings.USSD_SCREEN_LIMIT

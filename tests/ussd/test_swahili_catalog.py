@@ -37,6 +37,9 @@ LONG_VALUES = {
     "recipient": "+254712345678",
     "amount_text": "KES 249,999.99",
     "fee_text": "KES 9,999.99",
+    "airtime_number": "0712345678",
+    "minimum": "KES 5",
+    "maximum": "KES 10,000",
 }
 
 

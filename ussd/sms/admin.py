@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from ussd.sms.models import DeliveryReport, SmsMessage
+from ussd.sms.models import DeliveryReport, InboundSms, SmsMessage
 from wallets.admin.common import ReadOnlyPermissions, admin_link
 from wallets.errors import InvalidPhoneNumber
 from wallets.phones import normalize_phone
@@ -98,3 +98,26 @@ class DeliveryReportAdmin(PhoneSearch, ReadOnlyPermissions, admin.ModelAdmin):
     @admin.display(description="message")
     def message_link(self, report: DeliveryReport) -> str:
         return admin_link(report.message)
+
+
+@admin.register(InboundSms)
+class InboundSmsAdmin(PhoneSearch, ReadOnlyPermissions, admin.ModelAdmin):
+    phone_field = "phone"
+    list_display = ["id", "phone", "text", "outcome", "received_at"]
+    list_filter = ["outcome"]
+    search_fields = ["=phone", "=provider_id", "=session_id"]
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+    fields = readonly_fields = (
+        "provider_id",
+        "phone",
+        "to",
+        "text",
+        "link_id",
+        "network_code",
+        "provider_date",
+        "outcome",
+        "session_id",
+        "reply",
+        "received_at",
+    )

@@ -1,7 +1,8 @@
 """The SMS settings, with their development defaults in one place.
 
 Production sets them in the environment (see config/settings.py): `SMS_BACKEND`,
-`AT_USERNAME`, `AT_API_KEY`, `AT_SENDER_ID`, `SMS_CALLBACK_TOKEN`.
+`AT_USERNAME`, `AT_API_KEY`, `AT_SENDER_ID`, `SMS_CALLBACK_TOKEN`, `SMS_PIN_ENABLED`,
+`SMS_SESSION_IDLE_MINUTES`.
 """
 
 from __future__ import annotations
@@ -40,3 +41,13 @@ def callback_tokens() -> list[str]:
 def sweep_after_seconds() -> float:
     """How long a queued message may sit past its due time before the sweep sends it."""
     return float(getattr(settings, "SMS_SWEEP_AFTER_SECONDS", 60))
+
+
+def pin_enabled() -> bool:
+    """Whether a PIN may be typed in an SMS (off: an SMS stays readable on the handset)."""
+    return bool(getattr(settings, "SMS_PIN_ENABLED", False))
+
+
+def session_idle_minutes() -> float:
+    """How long an SMS menu conversation waits for a reply before the next one starts over."""
+    return float(getattr(settings, "SMS_SESSION_IDLE_MINUTES", 5))

@@ -123,3 +123,37 @@ class DeliveryReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_message_id}: {self.status}"
+
+
+class InboundSms(models.Model):
+    """One message a customer sent us (Africa's Talking two-way SMS), and what we did.
+
+    `provider_id` is unique: AT retries a message until it gets a 200, and a repeat must
+    not run the menu or reply twice. `text` is stored with every 4-digit token masked,
+    because a customer may type a PIN.
+    """
+
+    provider_id = models.CharField(max_length=100, unique=True)
+    phone = models.CharField(max_length=16, help_text="The sender, E.164")
+    to = models.CharField(max_length=20, blank=True, help_text="Our short code")
+    text = models.TextField(blank=True, help_text="With 4-digit tokens masked")
+    link_id = models.CharField(max_length=100, blank=True)
+    network_code = models.CharField(max_length=10, blank=True)
+    provider_date = models.CharField(max_length=40, blank=True, help_text="AT's `date`")
+    outcome = models.CharField(max_length=32, blank=True, help_text='e.g. "menu", "balance"')
+    session_id = models.CharField(max_length=100, blank=True, help_text="The menu session")
+    reply = models.ForeignKey(
+        SmsMessage, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+
+    objects: models.Manager[InboundSms] = models.Manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "inbound SMS"
+        verbose_name_plural = "inbound SMS"
+        indexes = [models.Index(fields=["phone", "-id"], name="sms_inbound_phone")]
+
+    def __str__(self) -> str:
+        return f"Inbound SMS {self.provider_id} from {self.phone}"

@@ -67,6 +67,11 @@ REVERSED_OUT = _(
     "{reference} Confirmed. Transaction {original} reversed. {amount} taken from your "
     "account on {date} at {time}. New balance {balance}."
 )
+AIRTIME_BOUGHT = _(
+    # Translators: an SMS receipt; {phone} is the number that gets the airtime.
+    "{reference} Confirmed. You bought {amount} of airtime for {phone} on {date} at {time}. "
+    "New balance {balance}."
+)
 
 # The balance of each account right after a transaction whose last posting is %(last)s:
 # postings on a customer account are written under its row lock, so every later posting
@@ -107,7 +112,8 @@ def queue_receipts(message: OutboxMessage) -> None:
 
 
 def receipts_for(posted: Transaction) -> list[Receipt]:
-    """One receipt per customer wallet the transaction touched (send money, fund, reversal)."""
+    """One receipt per customer wallet the transaction touched (send money, fund, airtime,
+    reversal)."""
     postings = list(
         posted.postings.select_related("debit_account__customer", "credit_account__customer")
     )
@@ -191,7 +197,14 @@ def _reversal(context: Context) -> str:
     return str(template).format(**values)
 
 
+def _airtime(context: Context) -> str:
+    phone = local_phone(context.posted.metadata["airtime_phone"])
+    values = context.common() | {"amount": context.money(context.posted.amount), "phone": phone}
+    return str(AIRTIME_BOUGHT).format(**values)
+
+
 RENDERERS: dict[str, Callable[[Context], str]] = {
+    TransactionKind.AIRTIME: _airtime,
     TransactionKind.SEND_MONEY: _send_money,
     TransactionKind.FUND: _fund,
     TransactionKind.REVERSAL: _reversal,

@@ -14,4 +14,9 @@ urlpatterns = [
         views.africastalking_delivery_report,
         name="africastalking-delivery",
     ),
+    path(
+        "africastalking/<str:token>/inbound/",
+        views.africastalking_inbound,
+        name="africastalking-inbound",
+    ),
 ]

@@ -457,7 +457,7 @@ class Migration(migrations.Migration):
             model_name="account",
             constraint=models.CheckConstraint(
                 condition=models.Q(
-                    ("kind__in", ["suspense", "fee_income", "issuance", "trust", "settlement"]),
+                    ("kind__in", ["fee_income", "issuance", "settlement", "suspense", "trust"]),
                     models.Q(
                         ("balance__gte", 0), ("held__gte", 0), ("held__lte", models.F("balance"))
                     ),
@@ -470,7 +470,7 @@ class Migration(migrations.Migration):
             model_name="account",
             constraint=models.CheckConstraint(
                 condition=models.Q(
-                    ("kind__in", ["suspense", "fee_income", "issuance", "trust", "settlement"]),
+                    ("kind__in", ["fee_income", "issuance", "settlement", "suspense", "trust"]),
                     ("code__isnull", True),
                     _connector="OR",
                 ),

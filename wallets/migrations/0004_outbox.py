@@ -32,38 +32,6 @@ class Migration(migrations.Migration):
                 "ordering": ["id"],
             },
         ),
-        migrations.RemoveConstraint(
-            model_name="account",
-            name="account_not_overdrawn",
-        ),
-        migrations.RemoveConstraint(
-            model_name="account",
-            name="account_code_only_for_house",
-        ),
-        migrations.AddConstraint(
-            model_name="account",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("kind__in", ["fee_income", "suspense", "issuance", "trust", "settlement"]),
-                    models.Q(
-                        ("balance__gte", 0), ("held__gte", 0), ("held__lte", models.F("balance"))
-                    ),
-                    _connector="OR",
-                ),
-                name="account_not_overdrawn",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="account",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("kind__in", ["fee_income", "suspense", "issuance", "trust", "settlement"]),
-                    ("code__isnull", True),
-                    _connector="OR",
-                ),
-                name="account_code_only_for_house",
-            ),
-        ),
         migrations.AddField(
             model_name="outboxmessage",
             name="transaction",

@@ -81,12 +81,12 @@ class Account(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=[k.value for k in HOUSE_KINDS])
+                condition=Q(kind__in=sorted(k.value for k in HOUSE_KINDS))
                 | (Q(balance__gte=0) & Q(held__gte=0) & Q(held__lte=models.F("balance"))),
                 name="account_not_overdrawn",
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=[k.value for k in HOUSE_KINDS]) | Q(code__isnull=True),
+                condition=Q(kind__in=sorted(k.value for k in HOUSE_KINDS)) | Q(code__isnull=True),
                 name="account_code_only_for_house",
             ),
             models.UniqueConstraint(
@@ -137,6 +137,7 @@ class TransactionKind(models.TextChoices):
     HOLD_COMMIT = "hold_commit", "Committed hold"
     REVERSAL = "reversal", "Reversal"
     ADJUSTMENT = "adjustment", "Adjustment"
+    AIRTIME = "airtime", "Airtime purchase"
 
 
 class TransactionStatus(models.TextChoices):

@@ -9,6 +9,7 @@ from wallets.services.accounts import (
     register_customer,
     set_language,
 )
+from wallets.services.airtime import buy_airtime
 from wallets.services.holds import commit_hold, expire_overdue_holds, place_hold, release_hold
 from wallets.services.pins import change_pin, set_pin, unlock_pin, verify_pin
 from wallets.services.posting import Leg, find_replay, post_transaction
@@ -24,6 +25,7 @@ from wallets.services.transfers import (
 __all__ = [
     "Leg",
     "StatementLine",
+    "buy_airtime",
     "change_pin",
     "commit_hold",
     "expire_overdue_holds",

@@ -15,7 +15,7 @@ from wallets.models.rules import TariffKind
 from wallets.services.accounts import house_account
 from wallets.services.posting import FeeRule, Leg, post_transaction, request_hash
 
-REVERSIBLE_KINDS = {TransactionKind.SEND_MONEY, TransactionKind.FUND}
+REVERSIBLE_KINDS = {TransactionKind.SEND_MONEY, TransactionKind.FUND, TransactionKind.AIRTIME}
 
 
 def fund_from_issuance(
