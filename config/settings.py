@@ -156,7 +156,9 @@ SMS_SWEEP_AFTER_SECONDS = int(os.environ.get("SMS_SWEEP_AFTER_SECONDS", "60"))
 # Inbound SMS menus: a PIN typed in an SMS stays on the handset, so money needs USSD unless on.
 SMS_PIN_ENABLED = env_bool("SMS_PIN_ENABLED", False)
 SMS_SESSION_IDLE_MINUTES = int(os.environ.get("SMS_SESSION_IDLE_MINUTES", "5"))
-# Airtime bought from the wallet (minor units; KES 5 to KES 10,000 by default).
+# Airtime bought from the wallet (minor units; KES 5 to KES 10,000 by default), sent through
+# Africa's Talking ("africastalking") or only recorded ("console", the development default).
+AIRTIME_BACKEND = os.environ.get("AIRTIME_BACKEND", "console")
 AIRTIME_MIN_AMOUNT = int(os.environ.get("AIRTIME_MIN_AMOUNT", "500"))
 AIRTIME_MAX_AMOUNT = int(os.environ.get("AIRTIME_MAX_AMOUNT", "1000000"))
 

@@ -47,6 +47,7 @@ def at_airtime_reply(phone: str, status: str = "Sent", error: str = "None") -> d
 @pytest.fixture
 def africastalking(settings: Any) -> Iterator[responses.RequestsMock]:
     """AT in sandbox mode; every outside HTTP call must be registered."""
+    settings.AIRTIME_BACKEND = "africastalking"
     settings.AT_USERNAME = "sandbox"
     settings.AT_API_KEY = "test-key"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
@@ -253,4 +254,18 @@ def test_the_sweep_sends_what_a_lost_task_left_and_refunds_a_crashed_refund(alic
 
     assert airtime.claim_stale_requests(older_than=-60) == ([unsent.pk], [failed.pk])
     assert airtime.refund_request(failed.pk) == AirtimeState.REFUNDED
+    assert balance(alice) == 95_000
+
+
+def test_the_console_backend_records_the_airtime_without_calling_anyone(alice, fund, settings):
+    settings.AIRTIME_BACKEND = "console"
+    fund(alice, 100_000)
+    request = airtime_bought(alice, amount=5000)
+
+    with responses.RequestsMock():  # any outside HTTP call would fail the test
+        outcome = airtime.send_request(request.pk)
+
+    assert outcome.state == AirtimeState.SENT
+    request.refresh_from_db()
+    assert request.provider_request_id == f"console-{request.pk}"
     assert balance(alice) == 95_000

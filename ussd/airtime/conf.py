@@ -8,6 +8,11 @@ from __future__ import annotations
 from django.conf import settings
 
 
+def backend_name() -> str:
+    """ "console" (recorded, not sent: development and demos) or "africastalking"."""
+    return str(getattr(settings, "AIRTIME_BACKEND", "console"))
+
+
 def min_amount() -> int:
     """The smallest airtime purchase: KES 5 by default."""
     return int(getattr(settings, "AIRTIME_MIN_AMOUNT", 500))

@@ -26,6 +26,7 @@ from africastalking.Service import AfricasTalkingException
 from django.db import transaction
 from django.utils import timezone
 
+from ussd.airtime import conf
 from ussd.airtime.models import AirtimeRequest, AirtimeState
 from ussd.sms import conf as at_conf
 from wallets import errors, services
@@ -95,7 +96,7 @@ def send_request(request_id: int) -> SendOutcome:
         if request is None:  # sent, refunded, or being sent by another worker right now
             return SendOutcome("skipped")
         request.attempts += 1
-        result = call_africastalking(request)
+        result = call_provider(request)
         request.provider_response = result.response[:2000]
         request.updated_at = timezone.now()
         retry_in = None
@@ -136,6 +137,18 @@ def refund_request(request_id: int) -> str:
         state=AirtimeState.REFUNDED, updated_at=timezone.now()
     )
     return AirtimeState.REFUNDED
+
+
+def call_provider(request: AirtimeRequest) -> SendResult:
+    """Send through the configured backend: Africa's Talking, or the console (development)."""
+    if conf.backend_name() == "africastalking":
+        return call_africastalking(request)
+    logger.info(
+        "console airtime: %s of airtime for %s recorded, not sent",
+        format_plain(request.amount, request.currency),
+        request.phone,
+    )
+    return SendResult(ok=True, request_id=f"console-{request.pk}", response="console backend")
 
 
 def call_africastalking(request: AirtimeRequest) -> SendResult:
