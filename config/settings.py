@@ -204,13 +204,14 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-airtime": {"task": "ussd.airtime.tasks.sweep_airtime", "schedule": 300.0},
     "send-queued-sms": {"task": "ussd.sms.tasks.send_queued_sms", "schedule": 30.0},
-    "sweep-outbox": {"task": "wallets.tasks.deliver_outbox", "schedule": 10.0},
+    # Receipts and other side effects leave within about a second of their posting.
+    "sweep-outbox": {"task": "wallets.tasks.deliver_outbox", "schedule": 1.0},
     "expire-overdue-holds": {"task": "wallets.tasks.expire_overdue_holds", "schedule": 60.0},
     "check-ledger": {"task": "wallets.tasks.check_ledger", "schedule": 3600.0},
 }
-# After each posting, queue a delivery of its outbox row (receipts) at once; the beat sweep
-# delivers anything left behind either way. The test suite turns it off except where tested.
-OUTBOX_KICK_AFTER_POSTING = env_bool("OUTBOX_KICK_AFTER_POSTING", True)
+# The beat sweep delivers outbox rows every second. Turned on, each posting also queues a
+# delivery at once (lower latency, one broker message per posting on the hot path).
+OUTBOX_KICK_AFTER_POSTING = env_bool("OUTBOX_KICK_AFTER_POSTING", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 
 # --- Logging: never a PIN (see wallets.logging) ---

@@ -34,5 +34,6 @@ def check_ledger() -> int:
 
 @shared_task(name="wallets.tasks.deliver_outbox", ignore_result=True)
 def deliver_outbox() -> int:
-    """Drain the outbox; queued after each posting and by beat as a sweep."""
-    return outbox.drain()
+    """Drain the outbox: run by beat every second (and after each posting if configured).
+    Parallel runs share the work through SKIP LOCKED."""
+    return outbox.drain(batch=2000)
