@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,6 +112,17 @@ def text_digest(session_key: str, text: str) -> str:
 def screen_room() -> int:
     """Characters a reply may use after its `CON ` or `END ` prefix."""
     return settings.USSD_SCREEN_LIMIT - len("CON ")
+
+
+# A token of exactly four digits (with the spaces around it), bounded by `*` (USSD),
+# whitespace (SMS) or the ends.
+PIN_LIKE = re.compile(r"(?<![^\s*])\s*\d{4}\s*(?![^\s*])")
+
+
+def redact_pins(text: str) -> str:
+    """Mask every four-digit token of user input (PINs; an amount of that shape too) before
+    storing it anywhere: end-of-session reports, inbound SMS."""
+    return PIN_LIKE.sub("****", text)
 
 
 def split_tokens(text: str) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from ussd.engine import redact_pins
 from ussd.models import UssdSessionEnd
 from ussd.sessions import Hop, handle_hop
 from wallets.errors import InvalidPhoneNumber
@@ -26,7 +26,6 @@ logger = logging.getLogger(__name__)
 
 MAX_TEXT = 500
 # A token of four digits, spaces around it allowed (the menu strips them before using a PIN).
-FOUR_DIGITS = re.compile(r"(?<![^*])\s*\d{4}\s*(?![^*])")
 
 
 def plain(body: str, status: int = 200) -> HttpResponse:
@@ -102,11 +101,6 @@ def session_end(request: HttpRequest, token: str) -> HttpResponse:
 def has_nul(request: HttpRequest) -> bool:
     """No gateway sends NUL, and PostgreSQL cannot store it in a text column (a 500)."""
     return any("\x00" in value for value in request.POST.values())
-
-
-def redact_pins(text: str) -> str:
-    """Mask every token of exactly four digits (PINs; an amount of that shape is masked too)."""
-    return FOUR_DIGITS.sub("****", text)
 
 
 def _integer(value: str | None) -> int | None:

@@ -19,7 +19,6 @@ its reply leaves it unanswered (the customer sends again); it never runs twice.
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ussd import actions
-from ussd.engine import Context, End, activate
+from ussd.engine import Context, End, activate, redact_pins
 from ussd.menu import CUSTOMER_MENU, HOME
 from ussd.models import UssdSession
 from ussd.sessions import advance, refusal
@@ -41,7 +40,6 @@ SESSION_PREFIX = "sms:"
 MENU, HELP, BALANCE = "MENU", "HELP", "BAL"
 # A token of four digits between spaces or `*`: what a PIN looks like (an amount of that
 # shape is masked too).
-FOUR_DIGITS = re.compile(r"(?<![^\s*])\d{4}(?![^\s*])")
 
 
 @dataclass(frozen=True)
@@ -62,10 +60,6 @@ class Answer:
     text: str
     outcome: str
     session: UssdSession | None = None
-
-
-def redact_pins(text: str) -> str:
-    return FOUR_DIGITS.sub("****", text)
 
 
 def receive(message: Inbound) -> InboundSms | None:
