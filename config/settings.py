@@ -121,6 +121,11 @@ CSRF_COOKIE_SECURE = not DEBUG
 # --- Market profile (defaults for Kenya; limits, fees and tariffs themselves are data) ---
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "KES")
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "KE")
+# A second wallet with an ID number already registered: "refuse" it, or open it and "flag" both
+# for compliance review (Customer.kyc_review).
+KYC_DUPLICATE_ID = os.environ.get("KYC_DUPLICATE_ID", "refuse")
+if KYC_DUPLICATE_ID not in {"refuse", "flag"}:
+    raise RuntimeError("KYC_DUPLICATE_ID must be 'refuse' or 'flag'.")
 
 # --- PINs: Argon2id over HMAC-SHA256(pepper, pin); the pepper never lives in the database ---
 PIN_PEPPER = os.environ.get("PIN_PEPPER", "dev-only-pin-pepper-change-me")

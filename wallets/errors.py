@@ -37,6 +37,16 @@ class UnknownCustomer(LedgerError):
     message = "No wallet is registered for that phone number."
 
 
+class AlreadyRegistered(LedgerError):
+    code = "already_registered"
+    message = "A wallet is already registered for that phone number."
+
+
+class DuplicateIdNumber(LedgerError):
+    code = "duplicate_id_number"
+    message = "A wallet is already registered with that ID number."
+
+
 class AccountNotActive(LedgerError):
     code = "account_not_active"
     message = "This wallet cannot transact now. Please contact customer care."
@@ -90,6 +100,16 @@ class MonthlyLimit(LimitExceeded):
 class ReceiverBalanceLimit(LimitExceeded):
     code = "limit_receiver_balance"
     message = "The recipient's wallet cannot hold that much."
+
+
+class CounterPerTransactionLimit(LimitExceeded):
+    code = "counter_limit_per_transaction"
+    message = "The amount is above the agent's limit for one transaction."
+
+
+class CounterDailyLimit(LimitExceeded):
+    code = "counter_limit_daily"
+    message = "The agent's daily limit would be exceeded."
 
 
 class LimitsNotConfigured(LedgerError):

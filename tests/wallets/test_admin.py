@@ -22,7 +22,6 @@ from wallets.models import (
     Customer,
     Hold,
     Tariff,
-    TariffBand,
     TierLimit,
     Transaction,
     TransactionStatus,
@@ -255,8 +254,11 @@ def test_check_bands_accepts_contiguous_bands_in_any_order():
     check_bands([(101, 500), (1, 100), (501, 1_000)])
 
 
-def test_the_seeded_kenyan_tariff_passes_the_band_checks(db):
-    check_bands(TariffBand.objects.values_list("min_amount", "max_amount"))
+def test_the_seeded_kenyan_tariffs_pass_the_band_checks(db):
+    tariffs = Tariff.objects.filter(currency="KES")
+    assert {tariff.kind for tariff in tariffs} == {"send_money", "cash_out"}
+    for tariff in tariffs:
+        check_bands(tariff.bands.values_list("min_amount", "max_amount"))
 
 
 def reverse_action(admin_client, transaction: Transaction, reason: str):

@@ -25,7 +25,15 @@ from django.utils import timezone
 from tests.conftest import balance, make_customer, new_key
 from wallets import services
 from wallets.errors import HoldNotOpen
-from wallets.models import Account, AccountKind, Hold, HoldState, Transaction, TransactionKind
+from wallets.models import (
+    Account,
+    AccountKind,
+    Hold,
+    HoldState,
+    LimitCounter,
+    Transaction,
+    TransactionKind,
+)
 from wallets.models.customers import KycTier
 from wallets.models.rules import TariffKind, TierLimit
 
@@ -479,3 +487,26 @@ def test_a_reversal_racing_the_recipient_spending_the_money_lets_only_one_throug
         assert type(outcomes[0]).__name__ == "ReversalRefused"
         assert sent.status == "posted"
         assert (balance(bob), balance(carol)) == (50_000 - spend - 700, spend)
+
+
+def test_concurrent_postings_cannot_together_pass_a_named_daily_counter(alice, bob, fund):
+    fund(alice, 100_000)
+    counter = services.CounterLimit("test:alice-out", max_per_transaction=2_000, max_daily=7_000)
+
+    outcomes = run_together(
+        12,
+        lambda index: services.post_transaction(
+            kind=TransactionKind.ADJUSTMENT,
+            idempotency_key=new_key("counter"),
+            currency="KES",
+            amount=1_000,
+            legs=[services.Leg(alice, bob, 1_000)],
+            fingerprint=f"counter-{index}",
+            channel="system",
+            counter=counter,
+        ),
+    )
+
+    assert kinds(outcomes) == {"Transaction": 7, "CounterDailyLimit": 5}
+    assert balance(bob) == 7_000
+    assert LimitCounter.objects.get(key="test:alice-out").day_total == 7_000

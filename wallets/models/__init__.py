@@ -16,7 +16,7 @@ from wallets.models.ledger import (
     TransactionStatus,
 )
 from wallets.models.outbox import OutboxMessage
-from wallets.models.rules import Tariff, TariffBand, TierLimit
+from wallets.models.rules import LimitCounter, Tariff, TariffBand, TariffKind, TierLimit
 
 __all__ = [
     "HOUSE_KINDS",
@@ -30,11 +30,13 @@ __all__ = [
     "HoldState",
     "HouseBalance",
     "KycTier",
+    "LimitCounter",
     "OutboxMessage",
     "PinProtected",
     "Posting",
     "Tariff",
     "TariffBand",
+    "TariffKind",
     "TierLimit",
     "Transaction",
     "TransactionKind",

@@ -68,6 +68,9 @@ class Customer(PinProtected):
     status = models.CharField(
         max_length=8, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
     )
+    kyc_review = models.CharField(
+        max_length=200, blank=True, help_text="Why compliance should look at this customer."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -138,6 +138,10 @@ class TransactionKind(models.TextChoices):
     REVERSAL = "reversal", "Reversal"
     ADJUSTMENT = "adjustment", "Adjustment"
     AIRTIME = "airtime", "Airtime purchase"
+    CASH_IN = "cash_in", "Cash-in at an agent"
+    CASH_OUT = "cash_out", "Cash-out at an agent"
+    FLOAT_TRANSFER = "float_transfer", "Float purchase or return"
+    COMMISSION_MOVE = "commission_move", "Commission moved to float"
 
 
 class TransactionStatus(models.TextChoices):

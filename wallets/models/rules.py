@@ -25,6 +25,10 @@ class TierLimit(models.Model):
     max_monthly = models.BigIntegerField(null=True, blank=True)
     max_balance = models.BigIntegerField(null=True, blank=True)
     source = models.CharField(max_length=200, blank=True, help_text="Regulation or circular.")
+    open_by_phone = models.BooleanField(
+        default=False,
+        help_text="People may open a wallet of this tier themselves, from the USSD menu.",
+    )
 
     class Meta:
         ordering = ["tier", "currency", "-effective_from"]
@@ -46,6 +50,7 @@ class TierLimit(models.Model):
 
 class TariffKind(models.TextChoices):
     SEND_MONEY = "send_money", "Send money"
+    CASH_OUT = "cash_out", "Withdrawal at an agent"
 
 
 class Tariff(models.Model):
@@ -90,3 +95,19 @@ class TariffBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.min_amount}-{self.max_amount}: {self.fee}"
+
+
+class LimitCounter(models.Model):
+    """A running daily total under a name, for limits that are not a KYC tier's (an agent's
+    cash-in and cash-out). `wallets_post` checks and adds to it under the row's lock, in the
+    same statement as the posting, so concurrent postings cannot pass the limit together."""
+
+    key = models.CharField(max_length=100, unique=True)
+    day_on = models.DateField()
+    day_total = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.day_total} on {self.day_on}"

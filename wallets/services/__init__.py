@@ -12,7 +12,7 @@ from wallets.services.accounts import (
 from wallets.services.airtime import buy_airtime
 from wallets.services.holds import commit_hold, expire_overdue_holds, place_hold, release_hold
 from wallets.services.pins import change_pin, set_pin, unlock_pin, verify_pin
-from wallets.services.posting import Leg, find_replay, post_transaction
+from wallets.services.posting import CounterLimit, FeeRule, Leg, find_replay, post_transaction
 from wallets.services.rules import fee_for, limits_for
 from wallets.services.statements import StatementLine, statement
 from wallets.services.transfers import (
@@ -23,6 +23,8 @@ from wallets.services.transfers import (
 )
 
 __all__ = [
+    "CounterLimit",
+    "FeeRule",
     "Leg",
     "StatementLine",
     "buy_airtime",

@@ -7,7 +7,7 @@ import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from wallets.errors import LedgerError
+from wallets.errors import AlreadyRegistered, DuplicateIdNumber, LedgerError
 from wallets.models import HOUSE_KINDS, HOUSE_SHARDS, Account, AccountKind, Customer, HouseBalance
 from wallets.models.customers import KycTier
 from wallets.phones import normalize_phone
@@ -25,20 +25,43 @@ def register_customer(
     date_of_birth: datetime.date | None = None,
     currency: str | None = None,
 ) -> Customer:
-    """Create a customer with a wallet in `currency`; an existing phone number is refused."""
+    """Create a customer with a wallet in `currency`.
+
+    An existing phone number is refused; an ID number already registered is refused or flagged
+    for review, as `KYC_DUPLICATE_ID` says.
+    """
+    phone = normalize_phone(phone)
+    if Customer.objects.filter(phone=phone).exists():
+        raise AlreadyRegistered()
+    review = _duplicate_id_review(id_type, id_number.strip())
     customer = Customer(
-        phone=normalize_phone(phone),
+        phone=phone,
         name=name.strip(),
         language=language,
         kyc_tier=kyc_tier,
         id_type=id_type,
         id_number=id_number.strip(),
         date_of_birth=date_of_birth,
+        kyc_review=review,
     )
     customer.full_clean()
     customer.save()
     _wallet_for(customer, currency or settings.DEFAULT_CURRENCY)
     return customer
+
+
+def _duplicate_id_review(id_type: str, id_number: str) -> str:
+    if not id_number:
+        return ""
+    holders = Customer.objects.filter(id_type=id_type, id_number__iexact=id_number)
+    phones = list(holders.values_list("phone", flat=True)[:3])
+    if not phones:
+        return ""
+    if settings.KYC_DUPLICATE_ID == "refuse":
+        raise DuplicateIdNumber()
+    note = "Same ID number as " + ", ".join(phones)
+    holders.filter(kyc_review="").update(kyc_review="Same ID number as a newer registration")
+    return note[:200]
 
 
 @transaction.atomic(durable=True)

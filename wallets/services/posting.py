@@ -42,6 +42,8 @@ ERRORS: dict[str, type[errors.LedgerError]] = {
         errors.HoldNotOpen,
         errors.AlreadyReversed,
         errors.CurrencyMismatch,
+        errors.CounterPerTransactionLimit,
+        errors.CounterDailyLimit,
     )
 }
 # A racing twin, a row changed under a refused UPDATE, a deadlock, a serialization failure.
@@ -51,7 +53,8 @@ ATTEMPTS = 5
 POST_SQL = (
     "SELECT * FROM wallets_post(%s::text, %s::text, %s::text, %s::text, %s::text, %s::text,"
     " %s::text, %s::jsonb, %s::bigint, %s::bigint[], %s::bigint[], %s::bigint[], %s::text,"
-    " %s::bigint, %s::bigint, %s::bigint, %s::boolean, %s::bigint, %s::bigint, %s::date, %s::date)"
+    " %s::bigint, %s::bigint, %s::bigint, %s::boolean, %s::bigint, %s::bigint, %s::date, %s::date,"
+    " %s::text, %s::bigint, %s::bigint)"
 )
 
 
@@ -72,6 +75,16 @@ class FeeRule:
     kind: str
     payer: Account
     income: Account | None = None
+
+
+@dataclass(frozen=True)
+class CounterLimit:
+    """A named daily limit checked and counted inside the posting (an agent's cash-in or
+    cash-out), besides the KYC tier's. None means no limit."""
+
+    key: str
+    max_per_transaction: int | None = None
+    max_daily: int | None = None
 
 
 def request_hash(*parts: Any) -> str:
@@ -105,6 +118,7 @@ def post_transaction(
     receiver_limits: bool = True,
     hold_id: int | None = None,
     reverses: Transaction | None = None,
+    counter: CounterLimit | None = None,
 ) -> Transaction:
     """Post `legs` (plus the fee) exactly once per `idempotency_key`; return the transaction.
 
@@ -137,6 +151,9 @@ def post_transaction(
         reverses.pk if reverses else None,
         today,
         today.replace(day=1),
+        counter.key if counter else None,
+        counter.max_per_transaction if counter else None,
+        counter.max_daily if counter else None,
     ]
     for attempt in range(ATTEMPTS):
         params[3] = new_reference()
