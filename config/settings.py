@@ -127,6 +127,15 @@ KYC_DUPLICATE_ID = os.environ.get("KYC_DUPLICATE_ID", "refuse")
 if KYC_DUPLICATE_ID not in {"refuse", "flag"}:
     raise RuntimeError("KYC_DUPLICATE_ID must be 'refuse' or 'flag'.")
 
+# A sender may ask to reverse a send-money within REVERSAL_WINDOW_HOURS; the recipient's money
+# stays on hold for REVERSAL_HOLD_HOURS while customer care decides, then is released.
+REVERSAL_WINDOW_HOURS = int(os.environ.get("REVERSAL_WINDOW_HOURS", "72"))
+REVERSAL_HOLD_HOURS = int(os.environ.get("REVERSAL_HOLD_HOURS", "72"))
+# An unanswered payment request lapses after this long.
+PAYMENT_REQUEST_HOURS = int(os.environ.get("PAYMENT_REQUEST_HOURS", "48"))
+# Self-registration by USSD: the youngest age accepted.
+KYC_MIN_AGE = int(os.environ.get("KYC_MIN_AGE", "18"))
+
 # --- PINs: Argon2id over HMAC-SHA256(pepper, pin); the pepper never lives in the database ---
 PIN_PEPPER = os.environ.get("PIN_PEPPER", "dev-only-pin-pepper-change-me")
 if not DEBUG and PIN_PEPPER.startswith("dev-only"):

@@ -6,6 +6,7 @@ on purpose is marked `corrupts_ledger`.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import os
 from collections.abc import Callable
@@ -20,10 +21,11 @@ os.environ.setdefault("OUTBOX_KICK_AFTER_POSTING", "false")
 os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
 
 import pytest
+from django.utils import timezone
 
 from wallets import services
 from wallets.invariants import check_ledger
-from wallets.models import Account, Customer, Transaction
+from wallets.models import Account, Customer, KycTier, TierLimit, Transaction
 
 _keys = itertools.count(1)
 
@@ -97,3 +99,18 @@ def fund() -> Callable[[Account, int], Transaction]:
 def balance(wallet: Account) -> int:
     wallet.refresh_from_db()
     return wallet.balance
+
+
+@pytest.fixture
+def open_by_phone(db) -> None:
+    """A tier-0 limits row that lets people open a wallet from the USSD menu."""
+    TierLimit.objects.create(
+        tier=KycTier.TIER_0,
+        currency="KES",
+        effective_from=timezone.now() - datetime.timedelta(seconds=1),
+        min_amount=100,
+        max_per_transaction=1_000_000,
+        max_daily=2_000_000,
+        max_balance=5_000_000,
+        open_by_phone=True,
+    )

@@ -7,6 +7,7 @@ retried hop that reaches an action again returns the first result.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ussd.airtime import conf as airtime_conf
-from ussd.engine import Context, End, Goto, InputError, screen_room, stay
+from ussd.engine import Action, Context, End, Goto, InputError, screen_room, stay
 from ussd.sms.receipts import local_phone
 from wallets import errors, services
 from wallets.models import Customer
@@ -180,19 +181,39 @@ def check_old_pin(context: Context, pin: str) -> Goto | End:
     return Goto("pin.new")
 
 
-def keep_new_pin(context: Context, pin: str) -> Goto:
-    try:
-        check_pin_strength(pin, date_of_birth=context.customer.date_of_birth)
-    except errors.PinError as error:
-        return stay(_(error.text))
-    context.values["new_pin_hash"] = hash_pin(pin)  # a hash, never the PIN itself
-    return Goto("pin.confirm")
+def keep_new_pin(then: str) -> Action:
+    """An action that checks a chosen PIN's strength and keeps its hash, then goes to `then`
+    (where the PIN is typed again). The date of birth comes from the customer, or from the
+    registration being filled in."""
+
+    def keep(context: Context, pin: str) -> Goto:
+        born = context.values.get("date_of_birth")
+        if born is None and context.customer is not None:
+            born = context.customer.date_of_birth
+        try:
+            check_pin_strength(
+                pin,
+                date_of_birth=datetime.date.fromisoformat(born) if isinstance(born, str) else born,
+            )
+        except errors.PinError as error:
+            return stay(_(error.text))
+        context.values["new_pin_hash"] = hash_pin(pin)  # a hash, never the PIN itself
+        return Goto(then)
+
+    return keep
+
+
+def pin_mismatch(context: Context, pin: str, retry: str) -> Goto | None:
+    """None if `pin` repeats the kept new PIN; otherwise back to `retry` to choose again."""
+    stored = context.values.pop("new_pin_hash", "")
+    if not stored or not pin_matches(stored, pin):
+        return Goto(retry, _("The PINs did not match."), push=False)
+    return None
 
 
 def change_pin(context: Context, pin: str) -> Goto | End:
-    stored = context.values.pop("new_pin_hash", "")
-    if not stored or not pin_matches(stored, pin):
-        return Goto("pin.new", _("The PINs did not match."), push=False)
+    if (mismatch := pin_mismatch(context, pin, "pin.new")) is not None:
+        return mismatch
     services.set_pin(context.customer, pin)
     return End(_("Your PIN has been changed."))
 

@@ -36,6 +36,10 @@ DOMAIN_MESSAGES = (
     gettext_noop("This transaction has already been reversed."),
     gettext_noop("The transaction cannot be reversed: the recipient no longer holds the money."),
     gettext_noop("This kind of transaction cannot be reversed."),
+    gettext_noop("No transaction of yours has that reference."),
+    gettext_noop("That transaction is too old to reverse here. Please call customer care."),
+    gettext_noop("A reversal of that transaction is already being reviewed."),
+    gettext_noop("That payment request has already been answered or has expired."),
     gettext_noop("A PIN is exactly 4 digits."),
     gettext_noop(
         "That PIN is too easy to guess. Avoid repeated or sequential digits and your birth year."

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ussd import actions
+from ussd import account_actions, actions
 from ussd.engine import Engine, Screen
 
 HOME = "home"
@@ -60,8 +60,48 @@ MENU: dict[str, Screen] = {
         then=actions.buy_airtime,
     ),
     "account": Screen(
-        _("My account\n1. Balance\n2. Mini statement\n3. Change PIN\n4. Language\n0. Back"),
-        options={"1": "balance.pin", "2": "statement.pin", "3": "pin.old", "4": "language"},
+        _(
+            "My account\n1. Balance\n2. Mini statement\n3. Change PIN\n4. Language\n"
+            "5. Reverse a transaction\n6. Pending requests\n0. Back"
+        ),
+        options={
+            "1": "balance.pin",
+            "2": "statement.pin",
+            "3": "pin.old",
+            "4": "language",
+            "5": "reverse.ref",
+            "6": account_actions.list_requests,
+        },
+    ),
+    "reverse.ref": Screen(
+        _("Reverse a transaction\nEnter the reference from your SMS\n0. Back"),
+        save_as="reference",
+        parse=account_actions.parse_reversal_reference,
+        then="reverse.confirm",
+    ),
+    "reverse.confirm": Screen(
+        _(
+            "Reverse {reference}: {amount_text} to {recipient_name} on {sent_on}?\n"
+            "Enter PIN\n0. Back"
+        ),
+        secret=True,
+        then=account_actions.request_reversal,
+    ),
+    "requests": Screen(
+        _("Pending requests\n{requests_text}\n0. Back"),
+        save_as="request",
+        parse=account_actions.parse_request_choice,
+        then="request.answer",
+    ),
+    "request.answer": Screen(
+        # Translators: {note} is the requester's note and its line break, or nothing.
+        _("{requester} asks for {amount_text}\n{note}1. Pay\n2. Decline\n0. Back"),
+        options={"1": account_actions.quote_request, "2": account_actions.decline_request},
+    ),
+    "request.confirm": Screen(
+        _("Pay {amount_text} to {requester}?\nFee {fee_text}\nEnter PIN\n0. Back"),
+        secret=True,
+        then=account_actions.pay_request,
     ),
     "balance.pin": Screen(_("Balance\nEnter PIN\n0. Back"), secret=True, then=actions.show_balance),
     "statement.pin": Screen(
@@ -71,7 +111,7 @@ MENU: dict[str, Screen] = {
         _("Change PIN\nEnter your current PIN\n0. Back"), secret=True, then=actions.check_old_pin
     ),
     "pin.new": Screen(
-        _("Enter a new 4-digit PIN\n0. Back"), secret=True, then=actions.keep_new_pin
+        _("Enter a new 4-digit PIN\n0. Back"), secret=True, then=actions.keep_new_pin("pin.confirm")
     ),
     "pin.confirm": Screen(
         _("Enter the new PIN again\n0. Back"), secret=True, then=actions.change_pin

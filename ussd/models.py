@@ -18,6 +18,7 @@ class UssdSession(models.Model):
     service_code = models.CharField(max_length=40, blank=True)
     network_code = models.CharField(max_length=10, blank=True)
     language = models.CharField(max_length=8, default="en")
+    menu = models.CharField(max_length=20, default="customer", help_text="Which menu it runs.")
     screen = models.CharField(max_length=60)
     stack = models.JSONField(default=list, blank=True)
     data = models.JSONField(default=dict, blank=True)

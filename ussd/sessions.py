@@ -7,14 +7,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ussd.engine import Context, State, activate, split_tokens, text_digest
-from ussd.menu import CUSTOMER_MENU, HOME
+from ussd.engine import Context, Engine, State, activate, split_tokens, text_digest
+from ussd.menu import CUSTOMER_MENU
 from ussd.models import UssdSession
+from ussd.registration import FIRST_PIN_MENU, REGISTRATION_MENU
+from wallets import services
 from wallets.models import Customer, CustomerStatus
+
+MENUS: dict[str, Engine] = {
+    "customer": CUSTOMER_MENU,
+    "register": REGISTRATION_MENU,
+    "first_pin": FIRST_PIN_MENU,
+}
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,10 @@ def _handle(hop: Hop) -> tuple[str, str]:
         if session.ended or session.last_text_digest == digest:
             return session.last_reply, session.screen  # a retry: same reply, nothing runs again
     customer = Customer.objects.filter(phone=hop.phone).first()
-    language = customer.language if customer else "en"
+    language = customer.language if customer else session.language if session else "en"
     with activate(language):
-        if customer is None or customer.status != CustomerStatus.ACTIVE:
+        menu = session.menu if session else menu_for(customer)
+        if menu is None:
             text, label = refusal(customer)
             return "END " + text, label
         if session is None:
@@ -57,13 +67,26 @@ def _handle(hop: Hop) -> tuple[str, str]:
                 service_code=hop.service_code,
                 network_code=hop.network_code,
                 language=language,
-                screen=HOME,
+                menu=menu,
+                screen=MENUS[menu].home,
             )
         body, ended = advance(session, customer, split_tokens(hop.text))
     reply = ("END " if ended else "CON ") + body
     session.last_text_digest, session.last_reply = digest, reply
     session.save()
     return reply, session.screen
+
+
+def menu_for(customer: Customer | None) -> str | None:
+    """The menu a new session of this caller runs, or None if it may run none."""
+    if customer is None:
+        open_by_phone = services.self_registration_tier(settings.DEFAULT_CURRENCY)
+        return "register" if open_by_phone else None
+    if customer.status != CustomerStatus.ACTIVE:
+        return None
+    if not customer.has_pin:  # registered at an agent: proves the ID number, chooses a PIN
+        return "first_pin" if customer.id_number else None
+    return "customer"
 
 
 def refusal(customer: Customer | None) -> tuple[str, str]:
@@ -73,22 +96,33 @@ def refusal(customer: Customer | None) -> tuple[str, str]:
         return _(
             "This number has no wallet. Visit an agent with your ID to register."
         ), "unregistered"
-    return _("Your wallet is not active. Please call customer care on 100."), "inactive"
+    if customer.status != CustomerStatus.ACTIVE:
+        return _("Your wallet is not active. Please call customer care on 100."), "inactive"
+    return _("You have no PIN yet. Visit an agent with your ID to set it."), "no_pin"
 
 
-def advance(session: UssdSession, customer: Customer, tokens: list[str]) -> tuple[str, bool]:
-    """Apply the tokens after `session.consumed` to the customer menu: the reply text and
+def advance(session: UssdSession, customer: Customer | None, tokens: list[str]) -> tuple[str, bool]:
+    """Apply the tokens after `session.consumed` to the session's menu: the reply text and
     whether the session ends. The new state is set on `session`; the caller saves it.
 
     Shared by USSD (a hop's whole `text`) and SMS (one reply per message). Call it in the
     customer's language.
     """
     state = State(session.screen, session.stack, session.data, session.consumed, session.page)
-    profile = {"first_name": customer.name.split()[0] if customer.name else ""}
-    context = Context(session.phone, session.session_id, state.values, customer, profile=profile)
-    body, ended = CUSTOMER_MENU.apply(state, context, tokens)
+    first_name = customer.name.split()[0] if customer and customer.name else ""
+    context = Context(
+        session.phone,
+        session.session_id,
+        state.values,
+        customer,
+        profile={"first_name": first_name},
+    )
+    body, ended = MENUS[session.menu].apply(state, context, tokens)
     session.screen, session.stack, session.data = state.screen, state.stack, state.values
     session.consumed, session.page, session.ended = state.consumed, state.page, ended
-    session.language = customer.language
+    if customer is not None:
+        session.language = customer.language
+    else:
+        session.language = state.values.get("language", session.language)
     session.updated_at = timezone.now()
     return body, ended

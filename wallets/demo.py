@@ -76,6 +76,23 @@ CUSTOMERS = [
 # One send, so the demo shows a fee, a statement line and fee income.
 TRANSFERS = [DemoTransfer("+254700100101", "+254711100102", 1_200 * KES)]
 
+
+@dataclass(frozen=True)
+class DemoPaymentRequest:
+    requester: str
+    payer: str
+    amount: int
+    note: str
+
+
+# Waiting in Wanjiku's My account → Pending requests.
+PAYMENT_REQUESTS = [
+    DemoPaymentRequest("+254711100102", "+254700100101", 350 * KES, "Shared taxi to town")
+]
+# Kenya's seeded rules open no tier by phone (M-Pesa registers at agents); the demo opens
+# tier 1, so a new number can try self-registration in the simulator.
+SELF_REGISTRATION_TIER = KycTier.TIER_1
+
 STAFF_USERNAME = "admin"
 STAFF_PASSWORD = "admin-demo-2468"  # noqa: S105 - a documented demo login
 STAFF_EMAIL = "admin@example.com"
@@ -89,3 +106,7 @@ def fund_key(phone: str) -> str:
 
 def transfer_key(transfer: DemoTransfer) -> str:
     return f"demo:send:{transfer.sender}:{transfer.recipient}:{transfer.amount}"
+
+
+def payment_request_key(request: DemoPaymentRequest) -> str:
+    return f"demo:request:{request.requester}:{request.payer}:{request.amount}"

@@ -142,6 +142,26 @@ class ReversalRefused(LedgerError):
     message = "The transaction cannot be reversed: the recipient no longer holds the money."
 
 
+class UnknownReference(LedgerError):
+    code = "unknown_reference"
+    message = "No transaction of yours has that reference."
+
+
+class ReversalWindowClosed(LedgerError):
+    code = "reversal_window_closed"
+    message = "That transaction is too old to reverse here. Please call customer care."
+
+
+class ReversalAlreadyRequested(LedgerError):
+    code = "reversal_already_requested"
+    message = "A reversal of that transaction is already being reviewed."
+
+
+class RequestNotPending(LedgerError):
+    code = "request_not_pending"
+    message = "That payment request has already been answered or has expired."
+
+
 class NotReversible(LedgerError):
     code = "not_reversible"
     message = "This kind of transaction cannot be reversed."

@@ -73,3 +73,14 @@ class ReverseActionForm(ActionForm):
         label="Reason",
         widget=forms.TextInput(attrs={"placeholder": "reason for a reversal", "size": 30}),
     )
+
+
+class DecisionActionForm(ActionForm):
+    """The admin action bar of reversal requests, with the note a decision records."""
+
+    note = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Note",
+        widget=forms.TextInput(attrs={"placeholder": "note for the decision", "size": 30}),
+    )

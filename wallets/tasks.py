@@ -18,9 +18,13 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="wallets.tasks.expire_overdue_holds")
 def expire_overdue_holds() -> int:
+    """Release holds past their deadline, then close the requests that depended on them."""
     released = services.expire_overdue_holds()
     if released:
         logger.info("released %d overdue hold(s)", released)
+    lapsed = services.expire_reversal_requests() + services.expire_payment_requests()
+    if lapsed:
+        logger.info("closed %d lapsed reversal or payment request(s)", lapsed)
     return released
 
 

@@ -14,7 +14,8 @@ def test_a_customer_reads_the_balance_after_the_pin(alice, fund, phone_of):
     phone = phone_of(alice)
 
     assert phone.dial("5") == (
-        "CON My account\n1. Balance\n2. Mini statement\n3. Change PIN\n4. Language\n0. Back"
+        "CON My account\n1. Balance\n2. Mini statement\n3. Change PIN\n4. Language\n"
+        "5. Reverse a transaction\n6. Pending requests\n0. Back"
     )
     assert phone.type("1") == "CON Balance\nEnter PIN\n0. Back"
     assert phone.type("2468") == "END Balance KES 1,234.50. Available KES 1,234.50."

@@ -1,4 +1,5 @@
-"""Walk the whole customer menu: every target exists, every screen fits, every path ends.
+"""Walk every menu (customer, registration, first PIN): every target exists, every screen
+fits, every path ends.
 
 The walk drives the real engine and actions (no HTTP), trying each option of a menu screen
 and, on an input screen, a phone number, an amount, the right PIN and a new PIN. Actions
@@ -9,18 +10,20 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
 from django.utils import translation
 
-from ussd.engine import BACK, Context, End, Goto, State
-from ussd.menu import CUSTOMER_MENU, HOME, MENU
+from ussd.engine import BACK, Context, End, Engine, Goto, State
+from ussd.menu import CUSTOMER_MENU, HOME
+from ussd.registration import FIRST_PIN_MENU, REGISTRATION_MENU
+from ussd.sessions import MENUS
 from wallets import errors, services
 from wallets.models import Customer
 
-INPUTS = ("0712000002", "200", "2468", "3958")  # recipient, amount, Alice's PIN, a new PIN
 LONG_VALUES = {
     "first_name": "W" * 30,
     "recipient_name": "W" * 30,
@@ -28,8 +31,22 @@ LONG_VALUES = {
     "amount_text": "KES 249,999.99",
     "fee_text": "KES 9,999.99",
     "airtime_number": "0712345678",
+    "reference": "ABCDEFGHJK",
+    "sent_on": "24/11/26",
+    "requester": "W" * 30,
+    "note": "W" * 24 + "\n",
+    "requests_text": f"1. KES 249,999.99 {'W' * 30}",  # a longer list pages (tested below)
+    "name": "W" * 60,
+    "id_number": "W" * 12,
+    "born_text": "31/12/1999",
 }
-NOTICE_VALUES = {"count": 2, "phone": "+254712345678", "minimum": "KES 5", "maximum": "KES 10,000"}
+NOTICE_VALUES = {
+    "count": 2,
+    "phone": "+254712345678",
+    "minimum": "KES 5",
+    "maximum": "KES 10,000",
+    "age": 18,
+}
 # The notices a screen can show above itself (and the engine's, which any screen can show).
 ENGINE_NOTICES = (
     "Please choose one of the options.",
@@ -38,6 +55,7 @@ ENGINE_NOTICES = (
     "Invalid choice. Try again.",
 )
 PIN_NOTICES = ("Wrong PIN. {count} tries left.", errors.InvalidPin.message)
+NEW_PIN_NOTICES = (errors.InvalidPin.message, errors.WeakPin.message, "The PINs did not match.")
 SCREEN_NOTICES = {
     "send.to": (
         errors.InvalidPhoneNumber.message,
@@ -50,30 +68,52 @@ SCREEN_NOTICES = {
         "Enter an amount in shillings, like 500.",
         "Airtime is from {minimum} to {maximum}.",
     ),
-    "pin.new": (errors.InvalidPin.message, errors.WeakPin.message, "The PINs did not match."),
+    "pin.new": NEW_PIN_NOTICES,
+    "reverse.ref": (
+        errors.UnknownReference.message,
+        errors.AlreadyReversed.message,
+        errors.ReversalWindowClosed.message,
+        errors.ReversalAlreadyRequested.message,
+    ),
+    "register.name": ("Enter your first and last name, in letters.",),
+    "register.id": ("Enter the number on your ID card.",),
+    "register.born": (
+        "Enter the date as 8 digits, like 31011990.",
+        "You must be {age} or older to open a wallet.",
+    ),
+    "register.pin": NEW_PIN_NOTICES,
+    "first.id": ("That ID number does not match. Try again.",),
+    "first.pin": NEW_PIN_NOTICES,
 }
 _walks = itertools.count(1)
 
 
+@dataclass(frozen=True)
+class Case:
+    """A menu to walk: who dials, and what to type on its input screens."""
+
+    engine: Engine
+    inputs: tuple[str, ...]
+
+
 @dataclass
 class Walk:
-    edges: dict[str, set[str]] = field(default_factory=lambda: {HOME: set()})
+    edges: dict[str, set[str]]
     ends: set[str] = field(default_factory=set)  # screens where some input ends the session
     parent: dict[str, str] = field(default_factory=dict)  # the screen it was first reached from
     back: dict[str, str] = field(default_factory=dict)  # where `0` leads from it
 
 
-def explore(customer: Customer) -> Walk:
-    walk = Walk()
-    queue = [State(HOME, [], {})]
+def explore(case: Case, phone: str, caller: Callable[[], Customer | None]) -> Walk:
+    engine = case.engine
+    walk = Walk(edges={engine.home: set()})
+    queue = [State(engine.home, [], {})]
     while queue:
         state = queue.pop(0)
-        screen = MENU[state.screen]
-        for token in [*screen.options] or INPUTS:
+        screen = engine.menu[state.screen]
+        for token in [*screen.options] or case.inputs:
             trial = copy.deepcopy(state)
-            outcome = step(customer, trial, token)
-            services.set_pin(customer, "2468")  # undo a changed PIN or a wrong try
-            services.set_language(customer, "en")
+            outcome = step(engine, phone, caller(), trial, token)
             if isinstance(outcome, End):
                 walk.ends.add(state.screen)
             elif trial.screen != state.screen:
@@ -82,50 +122,99 @@ def explore(customer: Customer) -> Walk:
                     walk.edges[trial.screen] = set()
                     walk.parent[trial.screen] = state.screen
                     back = copy.deepcopy(trial)
-                    step(customer, back, BACK)
+                    step(engine, phone, caller(), back, BACK)
                     walk.back[trial.screen] = back.screen
                     queue.append(trial)
     return walk
 
 
-def step(customer: Customer, state: State, token: str) -> Goto | End:
-    context = Context(customer.phone, f"walk-{next(_walks)}", state.values, customer)
-    return CUSTOMER_MENU.step(state, context, token)
+def step(
+    engine: Engine, phone: str, customer: Customer | None, state: State, token: str
+) -> Goto | End:
+    context = Context(phone, f"walk-{next(_walks)}", state.values, customer)
+    with translation.override("en"):
+        return engine.step(state, context, token)
 
 
 def test_every_option_and_input_leads_to_a_screen_that_exists():
-    for name, screen in MENU.items():
-        then = [] if screen.then is None else [screen.then]
-        for target in [*screen.options.values(), *then]:
-            assert callable(target) or target in MENU, (name, target)
-        assert screen.options or screen.then is not None, name
+    for engine in MENUS.values():
+        for name, screen in engine.menu.items():
+            then = [] if screen.then is None else [screen.then]
+            for target in [*screen.options.values(), *then]:
+                assert callable(target) or target in engine.menu, (name, target)
+            assert screen.options or screen.then is not None, name
 
 
-def test_the_walk_visits_every_screen_and_every_screen_can_reach_an_end(alice, bob, fund):
-    fund(alice, 1_000_000)
-    walk = explore(alice.customer)
-
-    assert set(walk.edges) == set(MENU)
+def assert_complete(walk: Walk, engine: Engine) -> None:
+    assert set(walk.edges) == set(engine.menu)
     can_end = set(walk.ends)
     while grown := {name for name, targets in walk.edges.items() if targets & can_end} - can_end:
         can_end |= grown
-    assert can_end == set(MENU)
+    assert can_end == set(engine.menu)
     assert walk.back == walk.parent  # `0` returns to the screen before, from every screen
+
+
+def test_the_customer_menu_walk_visits_every_screen_and_each_can_reach_an_end(alice, bob, fund):
+    fund(alice, 1_000_000)
+    sent = services.send_money(sender=alice, recipient=bob, amount=20_000, idempotency_key="w")
+    services.request_payment(
+        requester=bob, requester_name="Bob", payer=alice.customer, amount=100, idempotency_key="r"
+    )
+    customer = alice.customer
+
+    def caller() -> Customer:
+        services.set_pin(customer, "2468")  # undo a changed PIN or a wrong try
+        services.set_language(customer, "en")
+        return customer
+
+    # recipient, amount, Alice's PIN, a new PIN, a reference to reverse, a list choice
+    inputs = ("0712000002", "200", "2468", "3958", sent.reference, "1")
+    assert_complete(explore(Case(CUSTOMER_MENU, inputs), customer.phone, caller), CUSTOMER_MENU)
+
+
+def test_the_registration_walk_visits_every_screen_and_each_can_reach_an_end(open_by_phone):
+    inputs = ("Jane Wambui", "12345678", "01011990", "3958")
+    walk = explore(Case(REGISTRATION_MENU, inputs), "+254712999999", lambda: None)
+    assert_complete(walk, REGISTRATION_MENU)
+    assert Customer.objects.get(phone="+254712999999").name == "Jane Wambui"
+
+
+def test_the_first_pin_walk_visits_every_screen_and_each_can_reach_an_end(db):
+    customer = services.register_customer(
+        phone="+254712999998", name="Juma Hamisi", id_type="national_id", id_number="12345678"
+    )
+    walk = explore(Case(FIRST_PIN_MENU, ("12345678", "3958")), customer.phone, lambda: customer)
+    assert_complete(walk, FIRST_PIN_MENU)
+    customer.refresh_from_db()
+    assert customer.has_pin
 
 
 @pytest.mark.parametrize("language", [code for code, _ in settings.LANGUAGES])
 def test_every_screen_fits_one_page_with_long_values_and_any_notice(language):
     context = Context("+254712000001", "render", dict(LONG_VALUES))
     with translation.override(language):
-        for name, screen in MENU.items():
-            notices = ["", *ENGINE_NOTICES, *SCREEN_NOTICES.get(name, ())]
-            if screen.secret:
-                notices += PIN_NOTICES
-            for notice in notices:
-                shown = translation.gettext(notice).format_map(NOTICE_VALUES)
-                pages = CUSTOMER_MENU.pages(State(name, [], context.values), context, shown)
-                assert len(pages) == 1, (name, notice, pages)
-                assert len("CON " + pages[0]) <= settings.USSD_SCREEN_LIMIT
+        for engine in MENUS.values():
+            for name, screen in engine.menu.items():
+                notices = ["", *ENGINE_NOTICES, *SCREEN_NOTICES.get(name, ())]
+                if screen.secret:
+                    notices += PIN_NOTICES
+                for notice in notices:
+                    shown = translation.gettext(notice).format_map(NOTICE_VALUES)
+                    pages = engine.pages(State(name, [], context.values), context, shown)
+                    assert len(pages) == 1, (name, notice, pages)
+                    assert len("CON " + pages[0]) <= settings.USSD_SCREEN_LIMIT
+
+
+@pytest.mark.parametrize("language", [code for code, _ in settings.LANGUAGES])
+def test_a_long_list_of_payment_requests_is_paged_within_the_limit(language):
+    many = "\n".join(f"{n}. KES 249,999.99 {'W' * 30}" for n in range(1, 21))
+    context = Context("+254712000001", "render", {"requests_text": many})
+    with translation.override(language):
+        pages = CUSTOMER_MENU.pages(State("requests", [], context.values), context)
+        more = "\n" + translation.gettext("98. More")
+    assert len(pages) > 1
+    assert all(len("CON " + page) <= settings.USSD_SCREEN_LIMIT for page in pages)
+    assert all(page.endswith(more) for page in pages[:-1])
 
 
 def test_a_screen_too_long_for_one_page_is_paged_with_98_and_0(alice, monkeypatch):

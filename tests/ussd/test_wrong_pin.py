@@ -67,7 +67,7 @@ def test_the_right_pin_after_a_wrong_one_clears_the_count(alice, phone_of):
     assert Customer.objects.get(pk=alice.customer.pk).failed_pin_attempts == 0
 
 
-def test_a_customer_without_a_pin_is_sent_to_an_agent(carol, phone_of):
+def test_a_customer_without_a_pin_or_an_id_number_is_sent_to_an_agent(carol, phone_of):
     phone = phone_of(carol)
     assert phone.dial("5", "1", "2468") == (
         "END You have no PIN yet. Visit an agent with your ID to set it."

@@ -11,7 +11,15 @@ from rest_framework.authtoken.models import Token
 
 from wallets import demo, services
 from wallets.invariants import check_ledger
-from wallets.models import Account, Customer, HouseBalance, KycTier, Posting, Transaction
+from wallets.models import (
+    Account,
+    Customer,
+    HouseBalance,
+    KycTier,
+    PaymentRequest,
+    Posting,
+    Transaction,
+)
 from wallets.money import format_amount
 from wallets.phones import normalize_phone
 from wallets.pins import check_pin_strength
@@ -32,7 +40,15 @@ def snapshot() -> dict[str, object]:
     return {
         "counts": [
             model.objects.count()
-            for model in (Customer, Account, Transaction, Posting, get_user_model(), Token)
+            for model in (
+                Customer,
+                Account,
+                Transaction,
+                Posting,
+                get_user_model(),
+                Token,
+                PaymentRequest,
+            )
         ],
         "balances": dict(Account.objects.values_list("id", "balance")),
         "shards": dict(HouseBalance.objects.values_list("id", "balance")),
@@ -60,6 +76,14 @@ def test_the_demo_customers_hold_their_funding_less_the_demo_transfers(db, debug
         expected[transfer.recipient] += transfer.amount
     for phone, amount in expected.items():
         assert Customer.objects.get(phone=phone).wallet(demo.CURRENCY).balance == amount
+
+
+def test_the_demo_has_a_pending_request_and_lets_new_numbers_register(db, debug):
+    seed()
+    wanjiku = Customer.objects.get(phone="+254700100101")
+    (pending,) = services.pending_requests(wanjiku)
+    assert (pending.requester_name, pending.amount) == ("Otieno Ochieng", 35_000)
+    assert services.self_registration_tier(demo.CURRENCY) == KycTier.TIER_1
 
 
 def test_the_demo_customers_sign_in_with_their_documented_pins(db, debug):

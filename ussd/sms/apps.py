@@ -12,9 +12,14 @@ class SmsConfig(AppConfig):
         # Explicit registration, no signals: every posting's outbox row queues its receipts.
         from django.core import checks
 
+        from ussd.sms import notices
         from ussd.sms.checks import check_sms_settings
         from ussd.sms.receipts import queue_receipts
         from wallets import outbox
 
         outbox.register("transaction.posted", queue_receipts)
+        outbox.register("reversal.requested", notices.reversal_requested)
+        outbox.register("reversal.decided", notices.reversal_decided)
+        outbox.register("payment_request.created", notices.payment_requested)
+        outbox.register("payment_request.answered", notices.payment_answered)
         checks.register(check_sms_settings)

@@ -189,9 +189,13 @@ def _fund(context: Context) -> str:
 
 
 def _reversal(context: Context) -> str:
-    if context.posted.reverses_id is None:
+    # A partial reversal (reversal requests) names the original in its metadata only.
+    if context.posted.reverses_id is not None:
+        original = Transaction.objects.get(pk=context.posted.reverses_id).reference
+    else:
+        original = context.posted.metadata.get("reverses", "")
+    if not original:
         return ""
-    original = Transaction.objects.get(pk=context.posted.reverses_id).reference
     values = context.common() | {"amount": context.money(abs(context.change)), "original": original}
     template = REVERSED_IN if context.change > 0 else REVERSED_OUT
     return str(template).format(**values)

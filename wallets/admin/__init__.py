@@ -7,6 +7,6 @@ Customers, tariffs and tier limits are editable data. Rules such as "bands are c
 in `wallets.forms`, not in these classes.
 """
 
-from wallets.admin import customers, ledger, rules
+from wallets.admin import customers, ledger, requests, rules
 
-__all__ = ["customers", "ledger", "rules"]
+__all__ = ["customers", "ledger", "requests", "rules"]

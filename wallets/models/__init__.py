@@ -16,6 +16,12 @@ from wallets.models.ledger import (
     TransactionStatus,
 )
 from wallets.models.outbox import OutboxMessage
+from wallets.models.requests import (
+    PaymentRequest,
+    PaymentRequestState,
+    ReversalRequest,
+    ReversalState,
+)
 from wallets.models.rules import LimitCounter, Tariff, TariffBand, TariffKind, TierLimit
 
 __all__ = [
@@ -32,8 +38,12 @@ __all__ = [
     "KycTier",
     "LimitCounter",
     "OutboxMessage",
+    "PaymentRequest",
+    "PaymentRequestState",
     "PinProtected",
     "Posting",
+    "ReversalRequest",
+    "ReversalState",
     "Tariff",
     "TariffBand",
     "TariffKind",

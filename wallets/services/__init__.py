@@ -11,9 +11,23 @@ from wallets.services.accounts import (
 )
 from wallets.services.airtime import buy_airtime
 from wallets.services.holds import commit_hold, expire_overdue_holds, place_hold, release_hold
+from wallets.services.payment_requests import (
+    decline_request,
+    expire_payment_requests,
+    pay_request,
+    pending_requests,
+    request_payment,
+)
 from wallets.services.pins import change_pin, set_pin, unlock_pin, verify_pin
 from wallets.services.posting import CounterLimit, FeeRule, Leg, find_replay, post_transaction
-from wallets.services.rules import fee_for, limits_for
+from wallets.services.reversals import (
+    approve_reversal,
+    expire_reversal_requests,
+    reject_reversal,
+    request_reversal,
+    reversible_send,
+)
+from wallets.services.rules import fee_for, limits_for, self_registration_tier
 from wallets.services.statements import StatementLine, statement
 from wallets.services.transfers import (
     fund_from_issuance,
@@ -27,21 +41,32 @@ __all__ = [
     "FeeRule",
     "Leg",
     "StatementLine",
+    "approve_reversal",
     "buy_airtime",
     "change_pin",
     "commit_hold",
+    "decline_request",
     "expire_overdue_holds",
+    "expire_payment_requests",
+    "expire_reversal_requests",
     "fee_for",
     "find_replay",
     "fund_from_issuance",
     "house_account",
     "limits_for",
     "open_wallet",
+    "pay_request",
+    "pending_requests",
     "place_hold",
     "post_transaction",
     "register_customer",
+    "reject_reversal",
     "release_hold",
+    "request_payment",
+    "request_reversal",
     "reverse_transaction",
+    "reversible_send",
+    "self_registration_tier",
     "send_money",
     "send_money_fingerprint",
     "set_language",

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from wallets.errors import NoTariff
-from wallets.models import Account
+from wallets.models import Account, KycTier, TierLimit
 
 
 def fee_for(kind: str, currency: str, amount: int) -> int:
@@ -43,3 +43,17 @@ def limits_for(wallet: Account) -> Limits | None:
         )
         row = cursor.fetchone()
     return Limits(*row) if row else None
+
+
+def self_registration_tier(currency: str) -> str | None:
+    """The lowest KYC tier whose limits in force let people open a wallet by phone, if any."""
+    now = timezone.now()
+    for tier in KycTier.values:  # declared from lowest to highest
+        current = (
+            TierLimit.objects.filter(tier=tier, currency=currency, effective_from__lte=now)
+            .order_by("-effective_from")
+            .first()
+        )
+        if current is not None and current.open_by_phone:
+            return tier
+    return None

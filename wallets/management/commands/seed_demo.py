@@ -12,10 +12,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from wallets import demo, services
-from wallets.models import Channel, Customer
+from wallets.models import Channel, Customer, TierLimit
 from wallets.models.customers import IdType
 from wallets.money import format_amount
 
@@ -41,6 +42,9 @@ class Command(BaseCommand):
         new = sum(seed_customer(customer) for customer in demo.CUSTOMERS)
         for transfer in demo.TRANSFERS:
             seed_transfer(transfer)
+        for payment_request in demo.PAYMENT_REQUESTS:
+            seed_payment_request(payment_request)
+        open_self_registration()
         staff_created = seed_staff()
         token = seed_partner()
         self.print_summary(new, staff_created, token)
@@ -95,6 +99,34 @@ def seed_transfer(transfer: demo.DemoTransfer) -> None:
         channel=Channel.SYSTEM,
         initiator="seed_demo",
     )
+
+
+def seed_payment_request(entry: demo.DemoPaymentRequest) -> None:
+    requester = Customer.objects.get(phone=entry.requester)
+    services.request_payment(
+        requester=requester.wallet(demo.CURRENCY),
+        requester_name=requester.name,
+        payer=Customer.objects.get(phone=entry.payer),
+        amount=entry.amount,
+        idempotency_key=demo.payment_request_key(entry),
+        note=entry.note,
+    )
+
+
+def open_self_registration() -> None:
+    """Let new numbers register themselves at the demo's tier (its limits row in force)."""
+    current = (
+        TierLimit.objects.filter(
+            tier=demo.SELF_REGISTRATION_TIER,
+            currency=demo.CURRENCY,
+            effective_from__lte=timezone.now(),
+        )
+        .order_by("-effective_from")
+        .first()
+    )
+    if current is not None and not current.open_by_phone:
+        current.open_by_phone = True
+        current.save(update_fields=["open_by_phone"])
 
 
 def seed_staff() -> bool:

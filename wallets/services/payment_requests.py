@@ -1,0 +1,120 @@
+"""Payment requests: someone asks a customer for money; the customer pays or declines.
+
+The customer answers from My account → Pending requests. Paying is a send-money (the send
+tariff applies, paid by the payer) under the key `payment-request:<id>`, so paying twice, or
+a crash between the posting and marking the request paid, moves the money once.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from wallets import outbox
+from wallets.errors import InvalidAmount, LedgerError, RequestNotPending, SameAccount
+from wallets.models import (
+    Account,
+    Channel,
+    Customer,
+    PaymentRequest,
+    PaymentRequestState,
+    Transaction,
+)
+from wallets.services.transfers import send_money
+
+ASKED, ANSWERED = "payment_request.created", "payment_request.answered"
+
+
+def request_payment(
+    *,
+    requester: Account,
+    requester_name: str,
+    payer: Customer,
+    amount: int,
+    idempotency_key: str,
+    note: str = "",
+) -> PaymentRequest:
+    """Ask `payer` for `amount`, once per key; it lapses after PAYMENT_REQUEST_HOURS."""
+    if amount <= 0:
+        raise InvalidAmount()
+    if requester.customer_id == payer.pk:
+        raise SameAccount()
+    if not payer.accounts.filter(currency=requester.currency).exists():
+        raise LedgerError("The payer has no wallet in that currency.")
+    hours = datetime.timedelta(hours=settings.PAYMENT_REQUEST_HOURS)
+    with transaction.atomic(durable=True):
+        request, created = PaymentRequest.objects.get_or_create(
+            idempotency_key=idempotency_key,
+            defaults={
+                "requester": requester,
+                "requester_name": requester_name[:120],
+                "payer": payer,
+                "amount": amount,
+                "currency": requester.currency,
+                "note": note[:60],
+                "expires_at": timezone.now() + hours,
+            },
+        )
+        if created:
+            outbox.enqueue(ASKED, {"request": request.pk})
+    return request
+
+
+def pending_requests(payer: Customer) -> list[PaymentRequest]:
+    """The payer's requests still waiting for an answer, oldest first."""
+    return list(
+        PaymentRequest.objects.filter(
+            payer=payer, state=PaymentRequestState.PENDING, expires_at__gt=timezone.now()
+        ).order_by("id")
+    )
+
+
+def pay_request(
+    *, request: PaymentRequest, channel: str = Channel.USSD, initiator: str = ""
+) -> Transaction:
+    """Pay a pending request: the amount plus the send fee leave the payer's wallet, once."""
+    _check_pending(request, paying=True)
+    paid = send_money(
+        sender=request.payer.wallet(request.currency),
+        recipient=request.requester,
+        amount=request.amount,
+        idempotency_key=f"payment-request:{request.pk}",
+        channel=channel,
+        initiator=initiator,
+    )
+    _answer(request, PaymentRequestState.PAID, paid)
+    return paid
+
+
+def decline_request(*, request: PaymentRequest) -> PaymentRequest:
+    _check_pending(request, paying=False)
+    _answer(request, PaymentRequestState.DECLINED, None)
+    return request
+
+
+def expire_payment_requests(now: datetime.datetime | None = None) -> int:
+    """Mark lapsed requests expired (they already stopped showing as pending)."""
+    return PaymentRequest.objects.filter(
+        state=PaymentRequestState.PENDING, expires_at__lte=now or timezone.now()
+    ).update(state=PaymentRequestState.EXPIRED, answered_at=timezone.now())
+
+
+def _check_pending(request: PaymentRequest, *, paying: bool) -> None:
+    request.refresh_from_db()
+    if paying and request.state == PaymentRequestState.PAID:
+        return  # a retry: send_money returns the first payment
+    if request.state != PaymentRequestState.PENDING or request.expires_at <= timezone.now():
+        raise RequestNotPending()
+
+
+@transaction.atomic(durable=True)
+def _answer(request: PaymentRequest, state: str, paid: Transaction | None) -> None:
+    answered = PaymentRequest.objects.filter(
+        pk=request.pk, state=PaymentRequestState.PENDING
+    ).update(state=state, transaction=paid, answered_at=timezone.now())
+    if answered:
+        outbox.enqueue(ANSWERED, {"request": request.pk})
+    request.refresh_from_db()
