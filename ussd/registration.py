@@ -26,6 +26,7 @@ from wallets.models.customers import IdType
 
 REGISTER, FIRST_PIN = "register", "first.id"
 ID_TRIES = 3
+MAX_NAME = 40  # what the confirmation screen has room for; an agent can register longer ones
 
 
 def parse_full_name(context: Context, token: str) -> str:
@@ -34,7 +35,7 @@ def parse_full_name(context: Context, token: str) -> str:
         part.replace("-", "").replace("'", "").isalpha() for part in name.split()
     ):
         raise InputError(gettext("Enter your first and last name, in letters."))
-    return name.title()[:60]
+    return name.title()[:MAX_NAME]
 
 
 def parse_id_number(context: Context, token: str) -> str:

@@ -36,7 +36,7 @@ LONG_VALUES = {
     "requester": "W" * 30,
     "note": "W" * 24 + "\n",
     "requests_text": f"1. KES 249,999.99 {'W' * 30}",  # a longer list pages (tested below)
-    "name": "W" * 60,
+    "name": "W" * 40,
     "id_number": "W" * 12,
     "born_text": "31/12/1999",
 }

@@ -40,6 +40,16 @@ LONG_VALUES = {
     "airtime_number": "0712345678",
     "minimum": "KES 5",
     "maximum": "KES 10,000",
+    "sent_on": "24/11/26",
+    "requester": "W" * 30,
+    "note": "W" * 24 + "\n",
+    "requests_text": "1. KES 249,999.99 " + "W" * 30,
+    "id_number": "W" * 12,
+    "born_text": "31/12/1999",
+    "age": 18,
+    "code": "*384*123#",
+    "agent": "W" * 30,
+    "minutes": 10,
 }
 
 

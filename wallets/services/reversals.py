@@ -166,9 +166,8 @@ def expire_reversal_requests() -> int:
     lapsed = ReversalRequest.objects.filter(state=ReversalState.OPEN).exclude(
         hold__state=HoldState.OPEN
     )
-    return sum(
-        1 for request in lapsed if _close(request, ReversalState.EXPIRED, None, "not decided")
-    )
+    closed = [_close(request, ReversalState.EXPIRED, None, "not decided") for request in lapsed]
+    return sum(request.state == ReversalState.EXPIRED for request in closed)
 
 
 def _close(
