@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from config import devdb
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "wallets",
     "ussd",
     "ussd.sms",
+    "agents",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +138,20 @@ PAYMENT_REQUEST_HOURS = int(os.environ.get("PAYMENT_REQUEST_HOURS", "48"))
 # Self-registration by USSD: the youngest age accepted.
 KYC_MIN_AGE = int(os.environ.get("KYC_MIN_AGE", "18"))
 
+# --- Agents ---
+# A cash-in or cash-out by the same customer at the same agent within this window, crossing a
+# commission band with an earlier one, is a split transaction: flagged, extra commission kept.
+AGENT_SPLIT_WINDOW_MINUTES = int(os.environ.get("AGENT_SPLIT_WINDOW_MINUTES", "30"))
+# Velocity flags: more distinct customers cashed in by one agent within the window, or more
+# operations by one customer at one agent in a day, than these.
+AGENT_VELOCITY_WINDOW_MINUTES = int(os.environ.get("AGENT_VELOCITY_WINDOW_MINUTES", "60"))
+AGENT_VELOCITY_MAX_CUSTOMERS = int(os.environ.get("AGENT_VELOCITY_MAX_CUSTOMERS", "10"))
+AGENT_VELOCITY_MAX_CUSTOMER_OPERATIONS = int(
+    os.environ.get("AGENT_VELOCITY_MAX_CUSTOMER_OPERATIONS", "10")
+)
+# How long a customer's one-time withdrawal code works.
+WITHDRAWAL_CODE_MINUTES = int(os.environ.get("WITHDRAWAL_CODE_MINUTES", "10"))
+
 # --- PINs: Argon2id over HMAC-SHA256(pepper, pin); the pepper never lives in the database ---
 PIN_PEPPER = os.environ.get("PIN_PEPPER", "dev-only-pin-pepper-change-me")
 if not DEBUG and PIN_PEPPER.startswith("dev-only"):
@@ -222,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "wallets.tasks.deliver_outbox", "schedule": 1.0},
     "expire-overdue-holds": {"task": "wallets.tasks.expire_overdue_holds", "schedule": 60.0},
     "check-ledger": {"task": "wallets.tasks.check_ledger", "schedule": 3600.0},
+    # Last month's commission statements, SMSed to each agent, on the 1st at 06:00.
+    "agent-commission-statements": {
+        "task": "agents.tasks.send_commission_statements",
+        "schedule": crontab(minute=0, hour=6, day_of_month=1),
+    },
 }
 # The beat sweep delivers outbox rows every second. Turned on, each posting also queues a
 # delivery at once (lower latency, one broker message per posting on the hot path).

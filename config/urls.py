@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/agent/", include("agents.api.urls")),
     path("api/v1/", include("wallets.api.urls")),
     path("ussd/", include("ussd.urls")),
     path("sms/", include("ussd.sms.urls")),

@@ -229,13 +229,14 @@ def choose_language(code: str) -> Callable[[Context, str], End]:
 
 
 def check_pin(context: Context, pin: str) -> Goto | End | None:
-    """None if the PIN is right; otherwise the screen to show (tries left, or locked)."""
+    """None if the PIN of whoever dials (the customer; in the agent menu, the assistant) is
+    right; otherwise the screen to show (tries left, or locked)."""
     try:
         check_pin_format(pin)
     except errors.InvalidPin:  # a typo that can never match does not cost a try
         return stay(_(errors.InvalidPin.message))
     try:
-        services.verify_pin(context.customer, pin)
+        services.verify_pin(context.assistant or context.customer, pin)
     except errors.WrongPin as error:
         if error.attempts_left:
             left = error.attempts_left

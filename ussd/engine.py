@@ -86,6 +86,7 @@ class Context:
     session_key: str
     values: dict[str, Any]
     customer: Any = None
+    assistant: Any = None  # in the agent menu: the agent's assistant dialling
     hop: int = 0
     profile: dict[str, Any] = field(default_factory=dict)
 

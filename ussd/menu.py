@@ -1,22 +1,22 @@
 """The customer menu, as data. Numbering follows M-Pesa's and never changes between releases
 (people dial shortcuts like *384*1#): an option that is not offered yet keeps its number free.
 
-    1 Send money   2 Withdraw cash (agents)   3 Buy airtime   4 Pay merchant   5 My account
+    1 Send money   2 Withdraw cash   3 Buy airtime   4 Pay merchant (to come)   5 My account
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ussd import account_actions, actions
+from ussd import account_actions, actions, withdraw_actions
 from ussd.engine import Engine, Screen
 
 HOME = "home"
 
 MENU: dict[str, Screen] = {
     HOME: Screen(
-        _("Welcome {first_name}\n1. Send money\n3. Buy airtime\n5. My account"),
-        options={"1": "send.to", "3": "airtime", "5": "account"},
+        _("Welcome {first_name}\n1. Send money\n2. Withdraw cash\n3. Buy airtime\n5. My account"),
+        options={"1": "send.to", "2": "withdraw", "3": "airtime", "5": "account"},
     ),
     "send.to": Screen(
         _("Send money\nEnter phone number\n0. Back"),
@@ -37,6 +37,41 @@ MENU: dict[str, Screen] = {
         ),
         secret=True,
         then=actions.send_money,
+    ),
+    "withdraw": Screen(
+        _("Withdraw cash\n1. From agent\n2. Get a code for the agent\n0. Back"),
+        options={"1": "withdraw.agent", "2": "withdraw.code"},
+    ),
+    "withdraw.agent": Screen(
+        _("Withdraw cash\nEnter agent number\n0. Back"),
+        save_as="agent_number",
+        parse=withdraw_actions.parse_agent_number,
+        then="withdraw.store",
+    ),
+    "withdraw.store": Screen(
+        _("Enter store number\n0. Back"),
+        save_as="store_number",
+        parse=withdraw_actions.parse_store_number,
+        then="withdraw.amount",
+    ),
+    "withdraw.amount": Screen(
+        _("Withdraw at {agent_name}\nEnter amount\n0. Back"),
+        save_as="amount",
+        parse=actions.parse_money,
+        then=withdraw_actions.quote_withdrawal,
+    ),
+    "withdraw.confirm": Screen(
+        _(
+            "Withdraw {amount_text} from {agent_name} store {store_number}?\n"
+            "Fee {fee_text}\nEnter PIN\n0. Back"
+        ),
+        secret=True,
+        then=withdraw_actions.withdraw,
+    ),
+    "withdraw.code": Screen(
+        _("Withdrawal code for an agent\nEnter PIN\n0. Back"),
+        secret=True,
+        then=withdraw_actions.withdrawal_code,
     ),
     "airtime": Screen(
         _("Buy airtime\n1. For my number\n2. For another number\n0. Back"),

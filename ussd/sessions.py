@@ -12,6 +12,10 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agents.models import Assistant, NetworkStatus
+from agents.services import assistant_for_phone
+from ussd.actions import short_name
+from ussd.agent_menu import AGENT_MENU
 from ussd.engine import Context, Engine, State, activate, split_tokens, text_digest
 from ussd.menu import CUSTOMER_MENU
 from ussd.models import UssdSession
@@ -21,6 +25,7 @@ from wallets.models import Customer, CustomerStatus
 
 MENUS: dict[str, Engine] = {
     "customer": CUSTOMER_MENU,
+    "agent": AGENT_MENU,
     "register": REGISTRATION_MENU,
     "first_pin": FIRST_PIN_MENU,
 }
@@ -53,12 +58,15 @@ def _handle(hop: Hop) -> tuple[str, str]:
             return "END " + _("This session belongs to another phone."), "refused"
         if session.ended or session.last_text_digest == digest:
             return session.last_reply, session.screen  # a retry: same reply, nothing runs again
-    customer = Customer.objects.filter(phone=hop.phone).first()
-    language = customer.language if customer else session.language if session else "en"
+    # An agent's phone gets the agent menu, whatever else it is; each hop checks it may serve.
+    assistant = assistant_for_phone(hop.phone)
+    customer = None if assistant else Customer.objects.filter(phone=hop.phone).first()
+    caller = assistant or customer
+    language = caller.language if caller else session.language if session else "en"
     with activate(language):
-        menu = session.menu if session else menu_for(customer)
+        menu = session.menu if session and not assistant else menu_for(customer, assistant)
         if menu is None:
-            text, label = refusal(customer)
+            text, label = refusal(customer, assistant)
             return "END " + text, label
         if session is None:
             session = UssdSession(
@@ -70,15 +78,31 @@ def _handle(hop: Hop) -> tuple[str, str]:
                 menu=menu,
                 screen=MENUS[menu].home,
             )
-        body, ended = advance(session, customer, split_tokens(hop.text))
+        body, ended = advance(session, customer, split_tokens(hop.text), assistant=assistant)
     reply = ("END " if ended else "CON ") + body
     session.last_text_digest, session.last_reply = digest, reply
     session.save()
     return reply, session.screen
 
 
-def menu_for(customer: Customer | None) -> str | None:
+def serving(assistant: Assistant) -> bool:
+    """Whether the assistant, their store, agent and aggregator are all active."""
+    store = assistant.store
+    return all(
+        status == NetworkStatus.ACTIVE
+        for status in (
+            assistant.status,
+            store.status,
+            store.agent.status,
+            store.agent.aggregator.status,
+        )
+    )
+
+
+def menu_for(customer: Customer | None, assistant: Assistant | None = None) -> str | None:
     """The menu a new session of this caller runs, or None if it may run none."""
+    if assistant is not None:
+        return "agent" if serving(assistant) else None
     if customer is None:
         open_by_phone = services.self_registration_tier(settings.DEFAULT_CURRENCY)
         return "register" if open_by_phone else None
@@ -89,9 +113,11 @@ def menu_for(customer: Customer | None) -> str | None:
     return "customer"
 
 
-def refusal(customer: Customer | None) -> tuple[str, str]:
+def refusal(customer: Customer | None, assistant: Assistant | None = None) -> tuple[str, str]:
     """Why a phone with no wallet, or an inactive one, may not use the menu: a text and a
-    label. Call it in the customer's language."""
+    label. Call it in the caller's language."""
+    if assistant is not None:
+        return _("Your agent account is not active. Call agent support."), "inactive"
     if customer is None:
         return _(
             "This number has no wallet. Visit an agent with your ID to register."
@@ -101,7 +127,12 @@ def refusal(customer: Customer | None) -> tuple[str, str]:
     return _("You have no PIN yet. Visit an agent with your ID to set it."), "no_pin"
 
 
-def advance(session: UssdSession, customer: Customer | None, tokens: list[str]) -> tuple[str, bool]:
+def advance(
+    session: UssdSession,
+    customer: Customer | None,
+    tokens: list[str],
+    assistant: Assistant | None = None,
+) -> tuple[str, bool]:
     """Apply the tokens after `session.consumed` to the session's menu: the reply text and
     whether the session ends. The new state is set on `session`; the caller saves it.
 
@@ -109,20 +140,34 @@ def advance(session: UssdSession, customer: Customer | None, tokens: list[str]) 
     customer's language.
     """
     state = State(session.screen, session.stack, session.data, session.consumed, session.page)
-    first_name = customer.name.split()[0] if customer and customer.name else ""
     context = Context(
         session.phone,
         session.session_id,
         state.values,
         customer,
-        profile={"first_name": first_name},
+        assistant=assistant,
+        profile=profile(customer, assistant),
     )
     body, ended = MENUS[session.menu].apply(state, context, tokens)
     session.screen, session.stack, session.data = state.screen, state.stack, state.values
     session.consumed, session.page, session.ended = state.consumed, state.page, ended
-    if customer is not None:
+    if assistant is not None:
+        session.language = assistant.language
+    elif customer is not None:
         session.language = customer.language
     else:
         session.language = state.values.get("language", session.language)
     session.updated_at = timezone.now()
     return body, ended
+
+
+def profile(customer: Customer | None, assistant: Assistant | None) -> dict[str, str]:
+    """Facts about the caller that screens show (a name, the agent and store numbers)."""
+    if assistant is not None:
+        store = assistant.store
+        return {
+            "first_name": assistant.name.split()[0] if assistant.name else "",
+            "agent_name": short_name(store.agent.business_name.upper()),
+            "store_number": store.store_number,
+        }
+    return {"first_name": customer.name.split()[0] if customer and customer.name else ""}

@@ -1,6 +1,7 @@
 """The phone simulator: a page that plays Africa's Talking and a handful of feature phones.
 
-It posts to the real USSD callback URL, with the same form fields and the configured token,
+It shows the customers' phones and the agents' assistants' phones (which get the agent
+menu). It posts to the real USSD callback URL, with the same form fields and the configured token,
 so what it shows is what a customer would see; each phone's SMS inbox shows the messages the
 console SMS backend stored for it. Served only when `USSD_SIMULATOR` is on (the default in
 development), since the page carries the callback token.
@@ -13,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.timezone import localtime
 
+from agents.models import Assistant
 from ussd.sms.models import SmsMessage
 from wallets.errors import InvalidPhoneNumber
 from wallets.models import Customer
@@ -28,7 +30,12 @@ def _enabled() -> None:
 
 def page(request: HttpRequest) -> HttpResponse:
     _enabled()
-    phones = list(Customer.objects.order_by("phone").values_list("phone", "name")[:20])
+    phones = list(Customer.objects.order_by("phone").values_list("phone", "name")[:12])
+    assistants = Assistant.objects.select_related("store__agent").order_by("phone")[:8]
+    phones += [
+        (a.phone, f"{a.name} (agent {a.store.agent.agent_number}, store {a.store.store_number})")
+        for a in assistants
+    ]
     return render(
         request,
         "ussd/simulator.html",

@@ -17,10 +17,15 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from agents import errors as agent_errors
+from agents import services as agents
+from agents.models import Assistant
+from tests.agents.conftest import KES, OWNER_PIN, build_network, customer_wallet
+from ussd.agent_menu import AGENT_MENU
 from ussd.engine import BACK, Context, End, Engine, Goto, State
 from ussd.menu import CUSTOMER_MENU, HOME
 from ussd.registration import FIRST_PIN_MENU, REGISTRATION_MENU
-from ussd.sessions import MENUS
+from ussd.sessions import MENUS, profile
 from wallets import errors, services
 from wallets.models import Customer
 
@@ -55,6 +60,24 @@ ENGINE_NOTICES = (
     "Invalid choice. Try again.",
 )
 PIN_NOTICES = ("Wrong PIN. {count} tries left.", errors.InvalidPin.message)
+# What can refuse a withdrawal or a deposit before the PIN, shown above the screen.
+AGENT_REFUSALS = tuple(
+    error.message
+    for error in vars(agent_errors).values()
+    if isinstance(error, type) and issubclass(error, errors.LedgerError)
+)
+MONEY_REFUSALS = (
+    *AGENT_REFUSALS,
+    errors.InsufficientFunds.message,
+    errors.PerTransactionLimit.message,
+    errors.DailyLimit.message,
+    errors.MonthlyLimit.message,
+    errors.ReceiverBalanceLimit.message,
+    errors.CounterPerTransactionLimit.message,
+    errors.CounterDailyLimit.message,
+    errors.AccountNotActive.message,
+    errors.RecipientNotActive.message,
+)
 NEW_PIN_NOTICES = (errors.InvalidPin.message, errors.WeakPin.message, "The PINs did not match.")
 SCREEN_NOTICES = {
     "send.to": (
@@ -84,6 +107,14 @@ SCREEN_NOTICES = {
     "register.pin": NEW_PIN_NOTICES,
     "first.id": ("That ID number does not match. Try again.",),
     "first.pin": NEW_PIN_NOTICES,
+    "withdraw.agent": ("Enter the agent number, in digits.", agent_errors.UnknownAgent.message),
+    "withdraw.store": ("Enter the store number, in digits.", *AGENT_REFUSALS),
+    "withdraw.amount": ("Enter an amount in shillings, like 500.", *MONEY_REFUSALS),
+    "agent.cashin.amount": ("Enter an amount in shillings, like 500.", *MONEY_REFUSALS),
+    "agent.code.amount": ("Enter an amount in shillings, like 500.", *MONEY_REFUSALS),
+    "agent.cashin.phone": (errors.InvalidPhoneNumber.message, "{phone} is not registered."),
+    "agent.code.phone": (errors.InvalidPhoneNumber.message, "{phone} is not registered."),
+    "agent.register.phone": (errors.InvalidPhoneNumber.message, errors.AlreadyRegistered.message),
 }
 _walks = itertools.count(1)
 
@@ -104,7 +135,10 @@ class Walk:
     back: dict[str, str] = field(default_factory=dict)  # where `0` leads from it
 
 
-def explore(case: Case, phone: str, caller: Callable[[], Customer | None]) -> Walk:
+Caller = Callable[[], "Customer | Assistant | None"]
+
+
+def explore(case: Case, phone: str, caller: Caller) -> Walk:
     engine = case.engine
     walk = Walk(edges={engine.home: set()})
     queue = [State(engine.home, [], {})]
@@ -129,9 +163,18 @@ def explore(case: Case, phone: str, caller: Callable[[], Customer | None]) -> Wa
 
 
 def step(
-    engine: Engine, phone: str, customer: Customer | None, state: State, token: str
+    engine: Engine, phone: str, who: Customer | Assistant | None, state: State, token: str
 ) -> Goto | End:
-    context = Context(phone, f"walk-{next(_walks)}", state.values, customer)
+    customer = who if isinstance(who, Customer) else None
+    assistant = who if isinstance(who, Assistant) else None
+    context = Context(
+        phone,
+        f"walk-{next(_walks)}",
+        state.values,
+        customer,
+        assistant=assistant,
+        profile=profile(customer, assistant),
+    )
     with translation.override("en"):
         return engine.step(state, context, token)
 
@@ -155,6 +198,7 @@ def assert_complete(walk: Walk, engine: Engine) -> None:
 
 
 def test_the_customer_menu_walk_visits_every_screen_and_each_can_reach_an_end(alice, bob, fund):
+    build_network()
     fund(alice, 1_000_000)
     sent = services.send_money(sender=alice, recipient=bob, amount=20_000, idempotency_key="w")
     services.request_payment(
@@ -167,9 +211,36 @@ def test_the_customer_menu_walk_visits_every_screen_and_each_can_reach_an_end(al
         services.set_language(customer, "en")
         return customer
 
-    # recipient, amount, Alice's PIN, a new PIN, a reference to reverse, a list choice
-    inputs = ("0712000002", "200", "2468", "3958", sent.reference, "1")
+    # recipient, amount, Alice's PIN, a new PIN, a reference to reverse, a list choice (and
+    # store number), an agent number
+    inputs = ("0712000002", "200", "2468", "3958", sent.reference, "1", "100201")
     assert_complete(explore(Case(CUSTOMER_MENU, inputs), customer.phone, caller), CUSTOMER_MENU)
+
+
+def test_the_agent_menu_walk_visits_every_screen_and_each_can_reach_an_end(db):
+    network = build_network()
+    wanjiku = customer_wallet("+254700100101", "Wanjiku Kamau", "28451937", 6_000 * KES)
+    assert wanjiku.customer is not None
+    code, _issued = agents.create_withdrawal_code(customer=wanjiku.customer)
+    owner = network.owner
+
+    def caller() -> Assistant:
+        services.set_pin(owner, OWNER_PIN)  # undo a wrong try
+        return owner
+
+    # a customer, an amount, her ID number, the owner's PIN, a new customer's number, name
+    # and date of birth, her withdrawal code
+    inputs = (
+        "0700100101",
+        "500",
+        "28451937",
+        OWNER_PIN,
+        "0722555111",
+        "Amina Hassan",
+        "15061995",
+        code,
+    )
+    assert_complete(explore(Case(AGENT_MENU, inputs), owner.phone, caller), AGENT_MENU)
 
 
 def test_the_registration_walk_visits_every_screen_and_each_can_reach_an_end(open_by_phone):

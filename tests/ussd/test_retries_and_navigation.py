@@ -9,7 +9,7 @@ from tests.ussd.conftest import post_hop
 from ussd.models import UssdSession
 from wallets.models import Customer, Transaction
 
-HOME_SCREEN = "CON Welcome Alice\n1. Send money\n3. Buy airtime\n5. My account"
+HOME_SCREEN = "CON Welcome Alice\n1. Send money\n2. Withdraw cash\n3. Buy airtime\n5. My account"
 SEND_TO = "CON Send money\nEnter phone number\n0. Back"
 AMOUNT = "CON Send to BOB OTIENO\nEnter amount\n0. Back"
 CONFIRM = "CON Send KES 200 to BOB OTIENO +254712000002?\nFee KES 7\nEnter PIN\n0. Back"

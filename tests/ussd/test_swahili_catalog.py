@@ -50,6 +50,16 @@ LONG_VALUES = {
     "code": "*384*123#",
     "agent": "W" * 30,
     "minutes": 10,
+    "float": "KES 9,999,999.99",
+    "commission": "KES 999,999.99",
+    "counted": "KES 999,999.99",
+    "expected": "KES 999,999.99",
+    "variance": "KES -999,999.99",
+    "agent_name": "W" * 30,
+    "store_number": "999999",
+    "customer_name": "W" * 30,
+    "customer_number": "0712345678",
+    "operation_text": "Hamisha kamisheni",
 }
 
 

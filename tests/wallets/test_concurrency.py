@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.conftest import balance, make_customer, new_key
+from tests.threads import JOIN_SECONDS, kinds, run_together
 from wallets import services
 from wallets.errors import HoldNotOpen
 from wallets.models import (
@@ -38,39 +38,6 @@ from wallets.models.customers import KycTier
 from wallets.models.rules import TariffKind, TierLimit
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-JOIN_SECONDS = 60
-
-
-def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run `work(0..count-1)` in `count` threads released by one barrier.
-
-    Returns, per thread, what `work` returned or the exception it raised. Each thread closes
-    its own database connection when it is done.
-    """
-    barrier = threading.Barrier(count)
-    outcomes: list[Any] = [None] * count
-
-    def runner(index: int) -> None:
-        try:
-            barrier.wait(timeout=JOIN_SECONDS)
-            outcomes[index] = work(index)
-        except Exception as error:  # the outcome is what the test asserts on
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=JOIN_SECONDS)
-    assert not any(thread.is_alive() for thread in threads), "a worker thread hung"
-    return outcomes
-
-
-def kinds(outcomes: list[Any]) -> Counter[str]:
-    return Counter(type(outcome).__name__ for outcome in outcomes)
 
 
 def lock_waiters() -> int:

@@ -180,7 +180,7 @@ def _send_money(context: Context) -> str:
         template, other = SENT_MONEY, recipient
     else:
         template, other = RECEIVED_MONEY, sender
-    return _fit(template, values, *party(other))
+    return fit_one_sms(template, values, *party(other))
 
 
 def _fund(context: Context) -> str:
@@ -215,7 +215,7 @@ RENDERERS: dict[str, Callable[[Context], str]] = {
 }
 
 
-def _fit(template: Promise, values: dict[str, str], name: str, phone: str) -> str:
+def fit_one_sms(template: Promise, values: dict[str, str], name: str, phone: str) -> str:
     """Render with the counterparty's name shortened (middle names first, then cut) until
     the text fits one GSM-7 SMS; a text that cannot fit keeps a readable name."""
 

@@ -73,6 +73,11 @@ STATUS: dict[type[errors.LedgerError], int] = {
 }
 
 
+def register_statuses(statuses: dict[type[errors.LedgerError], int]) -> None:
+    """Let another app's API map its own domain errors (it cannot be imported from here)."""
+    STATUS.update(statuses)
+
+
 def status_for(error: errors.LedgerError) -> int:
     """The HTTP status of a domain error: the entry of its nearest class in `STATUS`."""
     for cls in type(error).__mro__:

@@ -1,4 +1,5 @@
-"""Create the demo network of `wallets.demo` (customers, money, a staff login, an API token).
+"""Create the demo network: `wallets.demo` (customers, money, a staff login, an API token) and
+`agents.demo` (an aggregator, agents, stores and their assistants).
 
 Idempotent: people are looked up by phone or username before they are created, and money
 moves through `wallets.services` with fixed idempotency keys, so a second run posts nothing
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from agents import demo as agents_demo
 from wallets import demo, services
 from wallets.models import Channel, Customer, TierLimit
 from wallets.models.customers import IdType
@@ -47,7 +49,10 @@ class Command(BaseCommand):
         open_self_registration()
         staff_created = seed_staff()
         token = seed_partner()
+        agent_lines = agents_demo.seed()
         self.print_summary(new, staff_created, token)
+        for line in agent_lines:
+            self.stdout.write(line)
 
     def print_summary(self, new: int, staff_created: bool, token: Token) -> None:
         write = self.stdout.write
