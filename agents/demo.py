@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agents import services
-from agents.models import Agent, Aggregator, Assistant, AssistantRole, Store
+from agents.models import Agent, AgentDevice, Aggregator, Assistant, AssistantRole, Store
+from agents.services.devices import token_digest
 from wallets import services as wallet_services
 from wallets.money import format_amount
 
@@ -56,6 +57,11 @@ ASSISTANTS = [
 ]
 
 
+# The agent API's demo device: Wanjiku Njeri's (the owner of agent 100201, store 1) phone.
+DEVICE_PHONE = "+254720400102"
+DEVICE_TOKEN = "demo-agent-device-7f3c9a1e5b2d4f6a8c0e"  # noqa: S105 - a documented demo token
+
+
 def seed() -> list[str]:
     """Create the demo network where missing; return lines describing it, to print."""
     aggregator = seed_aggregator()
@@ -73,7 +79,17 @@ def seed() -> list[str]:
             idempotency_key=f"demo:agents:buy-float:{entry.agent_number}",
             channel="system",
         )
+    seed_device()
     return summary(aggregator)
+
+
+def seed_device() -> AgentDevice:
+    """The demo device with its fixed, documented token (only its digest is stored)."""
+    device, _ = AgentDevice.objects.get_or_create(
+        token_digest=token_digest(DEVICE_TOKEN),
+        defaults={"assistant": Assistant.objects.get(phone=DEVICE_PHONE), "name": "demo app"},
+    )
+    return device
 
 
 def seed_aggregator() -> Aggregator:
@@ -142,4 +158,5 @@ def summary(aggregator: Aggregator) -> list[str]:
             f"  agent {agent.agent_number} {agent.business_name}: float "
             f"{format_amount(agent.float_account.balance, CURRENCY)}, alerts to {agent.phone}"
         )
+    lines.append(f"Agent API device ({DEVICE_PHONE}): Authorization: Device {DEVICE_TOKEN}")
     return lines

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 from agents import demo
-from agents.models import Agent, Aggregator, Assistant, Store
+from agents.models import Agent, AgentDevice, Aggregator, Assistant, Store
 from tests.agents.conftest import KES, balance_of
 from wallets import services as wallet_services
 from wallets.models import Transaction
@@ -61,3 +62,13 @@ def test_demo_phones_are_apart_from_the_customer_demo_phones():
     phones |= {p.phone for p in demo.ASSISTANTS}
     assert len(phones) == 1 + len(demo.AGENTS) + len(demo.ASSISTANTS)
     assert not phones & CUSTOMER_DEMO_PHONES
+
+
+def test_the_demo_device_token_opens_the_agent_api(db):
+    demo.seed()
+    demo.seed()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Device {demo.DEVICE_TOKEN}")
+    body = client.get("/api/v1/agent/me").json()
+    assert (body["agent_number"], body["store_number"], body["role"]) == ("100201", "1", "owner")
+    assert AgentDevice.objects.count() == 1

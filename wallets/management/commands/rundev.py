@@ -52,6 +52,8 @@ class Command(BaseCommand):
             ],
             "beat": [python, "-m", "celery", "-A", "config", "beat", "-l", "INFO"],
         }
+        # `docker stop`, systemd and a closed terminal send SIGTERM: stop as on Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
         processes = {name: subprocess.Popen(command) for name, command in commands.items()}  # noqa: S603
         database = settings.DATABASES["default"]
         self.stdout.write(
@@ -70,6 +72,10 @@ class Command(BaseCommand):
             self.stdout.write("\nStopping web, worker and beat...")
         finally:
             _stop_all(list(processes.values()))
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
