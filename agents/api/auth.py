@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
@@ -63,3 +64,18 @@ class DeviceTokenAuthentication(BaseAuthentication):
 class IsAgentDevice(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.auth, AgentDevice)
+
+
+class DeviceTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI document describes the device token."""
+
+    target_class = DeviceTokenAuthentication
+    name = "deviceToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Device <token>`: the token issued for the assistant's phone.",
+        }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from agents import services
@@ -149,3 +150,11 @@ def test_the_pin_never_comes_back_in_an_answer(counter, wanjiku):
     body = {"phone": "0700100101", "amount": 500 * KES, "id_number": "28451937"}
     response = post(counter, "cash-ins", body | {"pin": "9753"})
     assert "9753" not in response.content.decode()
+
+
+def test_the_openapi_document_describes_every_endpoint_without_a_warning(db, tmp_path):
+    schema = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(schema))
+    text = schema.read_text()
+    assert "/api/v1/agent/cash-ins:" in text
+    assert "deviceToken" in text

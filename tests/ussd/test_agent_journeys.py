@@ -192,3 +192,22 @@ def test_the_end_of_day_count_records_the_variance(client, network):
     assert owner.type(OWNER_PIN) == (
         "END Count saved. Counted KES 4,900, expected KES 5,000, difference KES -100."
     )
+
+
+def test_a_withdrawal_in_kiswahili(client, network, wanjiku):
+    assert wanjiku.customer is not None
+    services.set_language(wanjiku.customer, "sw")
+    customer = phone(client, wanjiku.customer.phone)
+    assert customer.dial("2") == ("CON Toa pesa\n1. Kwa wakala\n2. Pata nambari ya wakala\n0. Rudi")
+    assert customer.type("1") == "CON Toa pesa\nWeka nambari ya wakala\n0. Rudi"
+    assert customer.type("999999") == (
+        "CON Hakuna wakala mwenye nambari hiyo.\nToa pesa\nWeka nambari ya wakala\n0. Rudi"
+    )
+    customer.type("100201")
+    assert customer.type("1") == "CON Toa pesa kwa WANJIKU SHOP\nWeka kiasi\n0. Rudi"
+    assert customer.type("1000") == (
+        "CON Toa KES 1,000 kwa WANJIKU SHOP duka 1?\nAda KES 29\nWeka PIN\n0. Rudi"
+    )
+    assert customer.type(WANJIKU_PIN).startswith("END ")
+    assert "Pokea KES 1,000 kutoka kwa WANJIKU SHOP. Ada KES 29." in customer.screen
+    assert balance_of(wanjiku) == 4_971 * KES
