@@ -10,6 +10,7 @@ from django.utils import timezone
 from tests.conftest import balance
 from wallets import errors, services
 from wallets.models import Account, PaymentRequest, PaymentRequestState
+from wallets.services.payment_requests import _answer
 
 
 def ask(bob: Account, alice: Account, amount: int = 50_000, key: str = "req-1") -> PaymentRequest:
@@ -79,3 +80,23 @@ def test_nobody_can_ask_themselves_or_for_nothing(alice):
         ask(alice, alice)
     with pytest.raises(errors.InvalidAmount):
         ask(alice, alice, amount=0)
+
+
+def test_a_payment_that_posted_wins_over_an_expiry_or_a_decline_racing_it(alice, bob, fund):
+    fund(alice, 100_000)
+    request = ask(bob, alice)
+    # The payment has posted but is not recorded on the request yet (a crash, or a race).
+    paid = services.send_money(
+        sender=alice, recipient=bob, amount=50_000, idempotency_key=f"payment-request:{request.pk}"
+    )
+    PaymentRequest.objects.filter(pk=request.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    assert services.expire_payment_requests() == 0
+    PaymentRequest.objects.filter(pk=request.pk).update(state="declined")
+    PaymentRequest.objects.filter(pk=request.pk).update(
+        expires_at=timezone.now() + datetime.timedelta(hours=1)
+    )
+    _answer(request, PaymentRequestState.PAID, paid)
+    request.refresh_from_db()
+    assert (request.state, request.transaction) == (PaymentRequestState.PAID, paid)

@@ -142,3 +142,42 @@ def test_a_request_nobody_decides_expires_with_its_hold(alice, bob, sent, staff)
     assert (request.state, bob.held) == (ReversalState.EXPIRED, 0)
     with pytest.raises(errors.NotReversible):
         services.approve_reversal(request=request, staff=staff)
+
+
+def test_after_a_partial_reversal_no_second_request_can_freeze_more(
+    alice, bob, carol, sent, staff, fund
+):
+    services.send_money(sender=bob, recipient=carol, amount=5_000, idempotency_key=new_key())
+    services.approve_reversal(request=ask(alice, sent), staff=staff)
+    fund(bob, 50_000)
+    with pytest.raises(errors.AlreadyReversed):
+        ask(alice, sent)
+    bob.refresh_from_db()
+    assert bob.held == 0
+
+
+def test_the_hold_decides_a_request_whatever_closes_it_first(alice, bob, sent, staff):
+    request = ask(alice, sent)
+    reversal = services.approve_reversal(request=request, staff=staff)
+    # A late expiry run, a second approval and a rejection all find the money returned.
+    assert services.expire_reversal_requests() == 0
+    assert services.approve_reversal(request=request, staff=staff) == reversal
+    with pytest.raises(errors.NotReversible):
+        services.reject_reversal(request=request, staff=staff, note="too late")
+    request.refresh_from_db()
+    assert (request.state, request.reversal) == (ReversalState.REVERSED, reversal)
+
+
+def test_a_request_closed_by_another_path_after_its_hold_committed_is_reversed(
+    alice, bob, sent, staff
+):
+    request = ask(alice, sent)
+    # The posting commits the hold; the request is closed by `settle`, not by approval.
+    services.commit_hold(
+        hold=request.hold,
+        legs=[services.Leg(request.hold.account, alice, request.held_amount)],
+    )
+    assert services.expire_reversal_requests() == 1
+    request.refresh_from_db()
+    assert request.state == ReversalState.REVERSED
+    assert request.reversal == request.hold.transaction

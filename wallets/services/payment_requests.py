@@ -8,9 +8,12 @@ a crash between the posting and marking the request paid, moves the money once.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from wallets import outbox
@@ -81,7 +84,7 @@ def pay_request(
         sender=request.payer.wallet(request.currency),
         recipient=request.requester,
         amount=request.amount,
-        idempotency_key=f"payment-request:{request.pk}",
+        idempotency_key=payment_key(request.pk),
         channel=channel,
         initiator=initiator,
     )
@@ -96,10 +99,25 @@ def decline_request(*, request: PaymentRequest) -> PaymentRequest:
 
 
 def expire_payment_requests(now: datetime.datetime | None = None) -> int:
-    """Mark lapsed requests expired (they already stopped showing as pending)."""
-    return PaymentRequest.objects.filter(
-        state=PaymentRequestState.PENDING, expires_at__lte=now or timezone.now()
-    ).update(state=PaymentRequestState.EXPIRED, answered_at=timezone.now())
+    """Mark lapsed requests expired (they already stopped showing as pending), except one
+    whose payment posted just now and is being recorded."""
+    return (
+        PaymentRequest.objects.filter(
+            state=PaymentRequestState.PENDING, expires_at__lte=now or timezone.now()
+        )
+        .exclude(Exists(_payment_of(OuterRef("pk"))))
+        .update(state=PaymentRequestState.EXPIRED, answered_at=timezone.now())
+    )
+
+
+def payment_key(pk: int) -> str:
+    return f"payment-request:{pk}"
+
+
+def _payment_of(pk: Any) -> Any:
+    return Transaction.objects.filter(
+        idempotency_key=Concat(Value("payment-request:"), Cast(pk, CharField()))
+    )
 
 
 def _check_pending(request: PaymentRequest, *, paying: bool) -> None:
@@ -112,9 +130,15 @@ def _check_pending(request: PaymentRequest, *, paying: bool) -> None:
 
 @transaction.atomic(durable=True)
 def _answer(request: PaymentRequest, state: str, paid: Transaction | None) -> None:
-    answered = PaymentRequest.objects.filter(
-        pk=request.pk, state=PaymentRequestState.PENDING
-    ).update(state=state, transaction=paid, answered_at=timezone.now())
+    """Record the answer once. A posted payment wins over a decline or an expiry that slipped
+    in between the posting and this; a decline never overrides a posted payment."""
+    if paid is not None:
+        open_states = [PaymentRequestState.PENDING, "declined", "expired"]
+        rows = PaymentRequest.objects.filter(pk=request.pk, state__in=open_states)
+    else:
+        rows = PaymentRequest.objects.filter(pk=request.pk, state=PaymentRequestState.PENDING)
+        rows = rows.exclude(Exists(_payment_of(OuterRef("pk"))))
+    answered = rows.update(state=state, transaction=paid, answered_at=timezone.now())
     if answered:
         outbox.enqueue(ANSWERED, {"request": request.pk})
     request.refresh_from_db()

@@ -12,6 +12,7 @@ was recovered, and the original stays "posted" (it is not mirrored).
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -64,7 +65,10 @@ def reversible_send(*, customer: Customer, reference: str) -> Transaction:
     window = datetime.timedelta(hours=settings.REVERSAL_WINDOW_HOURS)
     if sent.created_at < timezone.now() - window:
         raise ReversalWindowClosed()
-    if ReversalRequest.objects.filter(original=sent, state=ReversalState.OPEN).exists():
+    asked = ReversalRequest.objects.filter(original=sent)
+    if asked.filter(state=ReversalState.REVERSED).exists():  # a partial reversal was the end
+        raise AlreadyReversed()
+    if asked.filter(state=ReversalState.OPEN).exists():
         raise ReversalAlreadyRequested()
     return sent
 
@@ -84,16 +88,19 @@ def request_reversal(
     if held <= 0:
         raise ReversalRefused()
     deadline = timezone.now() + datetime.timedelta(hours=settings.REVERSAL_HOLD_HOURS)
-    attempt = ReversalRequest.objects.filter(original=sent).count() + 1
     try:
+        # A key of its own for each request: a twin racing this one gets another hold, and
+        # whichever loses the open-request constraint below releases its own hold only.
         hold = place_hold(
             account=recipient,
             amount=held,
             reason=f"reversal request for {sent.reference}",
-            idempotency_key=f"reversal-request:{sent.reference}:{attempt}",
+            idempotency_key=f"reversal-request:{sent.reference}:{uuid.uuid4().hex}",
             deadline=deadline,
         )
-    except InsufficientFunds:  # spent between the read and the hold
+    except InsufficientFunds:  # spent between the read and the hold, or held by a twin
+        if ReversalRequest.objects.filter(original=sent, state=ReversalState.OPEN).exists():
+            raise ReversalAlreadyRequested() from None
         raise ReversalRefused() from None
     try:
         with transaction.atomic(durable=True):
@@ -114,14 +121,12 @@ def request_reversal(
 
 def approve_reversal(*, request: ReversalRequest, staff: Any, note: str = "") -> Transaction:
     """Return the held money (and the fee, if all of it is back) to the sender, once."""
+    request = settle(request, staff)
     if request.state == ReversalState.REVERSED and request.reversal is not None:
         return request.reversal
     if request.state != ReversalState.OPEN:
         raise NotReversible("This reversal request is already decided.")
     original, hold = request.original, request.hold
-    if hold.state != HoldState.OPEN:
-        _close(request, ReversalState.EXPIRED, staff, "the hold had already ended")
-        raise HoldNotOpen()
     whole = request.held_amount == original.amount
     legs = [Leg(hold.account, _sender_wallet(original), request.held_amount)]
     if whole and original.fee:
@@ -149,25 +154,44 @@ def approve_reversal(*, request: ReversalRequest, staff: Any, note: str = "") ->
         reverses=original if whole else None,
     )
     _close(request, ReversalState.REVERSED, staff, note, reversal=reversal)
+    request.refresh_from_db()
+    if request.state != ReversalState.REVERSED:  # cannot: only a committed hold closes it so
+        raise HoldNotOpen()
     return reversal
 
 
 def reject_reversal(*, request: ReversalRequest, staff: Any, note: str) -> ReversalRequest:
     """Give the recipient their money back (the recipient disputed, or care found no error)."""
+    request = settle(request, staff)
     if request.state != ReversalState.OPEN:
         raise NotReversible("This reversal request is already decided.")
-    if request.hold.state == HoldState.OPEN:
+    try:
         release_hold(hold=request.hold, reason=f"reversal rejected: {note}"[:200])
+    except HoldNotOpen:  # approved (or lapsed) meanwhile: that decision stands
+        settle(request, staff)
+        raise NotReversible("This reversal request is already decided.") from None
     return _close(request, ReversalState.REJECTED, staff, note)
 
 
 def expire_reversal_requests() -> int:
     """Close open requests whose hold has ended (the hold-expiry job released it)."""
-    lapsed = ReversalRequest.objects.filter(state=ReversalState.OPEN).exclude(
+    ended = ReversalRequest.objects.filter(state=ReversalState.OPEN).exclude(
         hold__state=HoldState.OPEN
     )
-    closed = [_close(request, ReversalState.EXPIRED, None, "not decided") for request in lapsed]
-    return sum(request.state == ReversalState.EXPIRED for request in closed)
+    return sum(settle(request, None).state != ReversalState.OPEN for request in ended)
+
+
+def settle(request: ReversalRequest, staff: Any) -> ReversalRequest:
+    """Bring an open request in line with its hold: the hold decides what happened. Committed
+    means the money went back (whoever asked to close it); released means it lapsed."""
+    request.refresh_from_db()
+    hold = request.hold
+    hold.refresh_from_db()
+    if request.state != ReversalState.OPEN or hold.state == HoldState.OPEN:
+        return request
+    if hold.state == HoldState.COMMITTED:
+        return _close(request, ReversalState.REVERSED, staff, "", reversal=hold.transaction)
+    return _close(request, ReversalState.EXPIRED, staff, "the hold ended before a decision")
 
 
 def _close(
