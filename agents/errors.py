@@ -109,6 +109,11 @@ class CodeExpired(errors.LedgerError):
     )
 
 
+class CodeAmountMismatch(errors.LedgerError):
+    code = "code_amount_mismatch"
+    message = gettext_noop("This code is for a different amount. Ask the customer.")
+
+
 class CodeUsed(errors.LedgerError):
     code = "withdrawal_code_used"
     message = gettext_noop("This withdrawal code has already been used.")

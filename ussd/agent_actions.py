@@ -14,8 +14,9 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from agents import services as agents
+from agents.errors import WrongCode, describe
 from ussd.actions import check_pin, money, short_name
-from ussd.engine import Action, Context, End, Goto, InputError
+from ussd.engine import Action, Context, End, Goto, InputError, stay
 from ussd.sms.receipts import local_phone
 from wallets import errors
 from wallets.models import Customer
@@ -58,7 +59,7 @@ def quote_cash_in(context: Context, token: str) -> Goto:
             amount=context.values["amount"],
         )
     except errors.LedgerError as error:
-        return Goto("agent.cashin.amount", _(error.text), push=False)
+        return Goto("agent.cashin.amount", describe(error), push=False)
     context.values.update(
         amount_text=money(quote.amount), customer_name=short_name(quote.customer_name.upper())
     )
@@ -78,7 +79,7 @@ def cash_in(context: Context, pin: str) -> Goto | End:
             channel="ussd",
         )
     except errors.LedgerError as error:
-        return End(_(error.text))
+        return End(describe(error))
     return End(
         _("{reference} Confirmed. {amount} deposited to {name}. You will get an SMS.").format(
             reference=done.reference,
@@ -94,9 +95,10 @@ def quote_code_cash_out(context: Context, token: str) -> Goto:
             wallet=Customer.objects.get(phone=context.values["customer_phone"]).wallet(),
             store=context.assistant.store,
             amount=context.values["amount"],
+            by_customer=False,
         )
     except errors.LedgerError as error:
-        return Goto("agent.code.amount", _(error.text), push=False)
+        return Goto("agent.code.amount", describe(error), push=False)
     context.values.update(amount_text=money(quote.amount), fee_text=money(quote.fee))
     return Goto("agent.code.pin")
 
@@ -121,8 +123,12 @@ def code_cash_out(context: Context, code: str) -> Goto | End:
             idempotency_key=context.idempotency_key("code-cash-out"),
             channel="ussd",
         )
+    except WrongCode as error:
+        if error.tries_left:  # a typo: the same screen again, the tries left above it
+            return stay(describe(error))
+        return End(describe(error))
     except errors.LedgerError as error:
-        return End(_(error.text))
+        return End(describe(error))
     return End(
         _("{reference} Confirmed. Give {amount} to {name}. Fee {fee}. You will get an SMS.").format(
             reference=done.reference,
@@ -147,7 +153,7 @@ def register_customer(context: Context, pin: str) -> Goto | End:
             date_of_birth=datetime.date.fromisoformat(values["date_of_birth"]),
         )
     except errors.LedgerError as error:
-        return End(_(error.text))
+        return End(describe(error))
     return End(
         _("{name} is registered. They will get an SMS to set their PIN.").format(
             name=short_name(customer.name.upper())
@@ -212,7 +218,7 @@ def move_float(context: Context, pin: str) -> Goto | End:
             channel="ussd",
         )
     except errors.LedgerError as error:
-        return End(_(error.text))
+        return End(describe(error))
     agent = context.assistant.store.agent
     agent.float_account.refresh_from_db()
     return End(
@@ -243,7 +249,7 @@ def count_cash(context: Context, pin: str) -> Goto | End:
             assistant=context.assistant, counted=context.values["amount"]
         )
     except errors.LedgerError as error:
-        return End(_(error.text))
+        return End(describe(error))
     return End(
         _("Count saved. Counted {counted}, expected {expected}, difference {variance}.").format(
             counted=money(count.counted),

@@ -43,9 +43,11 @@ class Goto:
 
 @dataclass(frozen=True)
 class End:
-    """Close the session with `text`."""
+    """Close the session with `text`. A `secret` text (it shows a one-time code) is shown once:
+    the session keeps it with the code masked, and SMS never carries it."""
 
     text: str
+    secret: bool = False
 
 
 def stay(notice: str) -> Goto:
@@ -102,6 +104,7 @@ class State:
     values: dict[str, Any]
     consumed: int = 0
     page: int = 0
+    secret_end: bool = False
 
 
 def text_digest(session_key: str, text: str) -> str:
@@ -115,15 +118,21 @@ def screen_room() -> int:
     return settings.USSD_SCREEN_LIMIT - len("CON ")
 
 
-# A token of exactly four digits (with the spaces around it), bounded by `*` (USSD),
-# whitespace (SMS) or the ends.
-PIN_LIKE = re.compile(r"(?<![^\s*])\s*\d{4}\s*(?![^\s*])")
+# A token of exactly four digits (a PIN) or six (a one-time withdrawal code), with the spaces
+# around it, bounded by `*` (USSD), whitespace (SMS) or the ends.
+PIN_LIKE = re.compile(r"(?<![^\s*])\s*\d{4}(?:\d{2})?\s*(?![^\s*])")
+CODE_LIKE = re.compile(r"\b\d{6}\b")
 
 
 def redact_pins(text: str) -> str:
-    """Mask every four-digit token of user input (PINs; an amount of that shape too) before
-    storing it anywhere: end-of-session reports, inbound SMS."""
+    """Mask every four- or six-digit token of user input (PINs, withdrawal codes; an amount
+    of that shape too) before storing it anywhere: end-of-session reports, inbound SMS."""
     return PIN_LIKE.sub("****", text)
+
+
+def mask_codes(text: str) -> str:
+    """Mask six-digit numbers (one-time codes) in a reply before it is stored."""
+    return CODE_LIKE.sub("******", text)
 
 
 def split_tokens(text: str) -> list[str]:
@@ -145,6 +154,7 @@ class Engine:
             outcome = self.step(state, context, tokens[index].strip())
             state.consumed = index + 1
             if isinstance(outcome, End):
+                state.secret_end = outcome.secret
                 return outcome.text, True
             notice = outcome.notice
         return self.render(state, context, notice), False

@@ -40,7 +40,7 @@ MENU: dict[str, Screen] = {
     ),
     "withdraw": Screen(
         _("Withdraw cash\n1. From agent\n2. Get a code for the agent\n0. Back"),
-        options={"1": "withdraw.agent", "2": "withdraw.code"},
+        options={"1": "withdraw.agent", "2": "withdraw.code.amount"},
     ),
     "withdraw.agent": Screen(
         _("Withdraw cash\nEnter agent number\n0. Back"),
@@ -68,8 +68,14 @@ MENU: dict[str, Screen] = {
         secret=True,
         then=withdraw_actions.withdraw,
     ),
-    "withdraw.code": Screen(
-        _("Withdrawal code for an agent\nEnter PIN\n0. Back"),
+    "withdraw.code.amount": Screen(
+        _("Withdrawal code for an agent\nEnter the amount to withdraw\n0. Back"),
+        save_as="amount",
+        parse=actions.parse_money,
+        then=withdraw_actions.quote_code,
+    ),
+    "withdraw.code.confirm": Screen(
+        _("Code to withdraw {amount_text} at any agent?\nFee {fee_text}\nEnter PIN\n0. Back"),
         secret=True,
         then=withdraw_actions.withdrawal_code,
     ),

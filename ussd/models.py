@@ -34,6 +34,9 @@ class UssdSession(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["phone", "-id"])]
 
+    # Set by `ussd.sessions.advance` for the reply just made: it shows a one-time code.
+    secret_end = False
+
     def __str__(self) -> str:
         return f"{self.session_id} ({self.phone})"
 

@@ -16,7 +16,7 @@ from agents.models import Assistant, NetworkStatus
 from agents.services import assistant_for_phone
 from ussd.actions import short_name
 from ussd.agent_menu import AGENT_MENU
-from ussd.engine import Context, Engine, State, activate, split_tokens, text_digest
+from ussd.engine import Context, Engine, State, activate, mask_codes, split_tokens, text_digest
 from ussd.menu import CUSTOMER_MENU
 from ussd.models import UssdSession
 from ussd.registration import FIRST_PIN_MENU, REGISTRATION_MENU
@@ -80,7 +80,9 @@ def _handle(hop: Hop) -> tuple[str, str]:
             )
         body, ended = advance(session, customer, split_tokens(hop.text), assistant=assistant)
     reply = ("END " if ended else "CON ") + body
-    session.last_text_digest, session.last_reply = digest, reply
+    # A reply showing a one-time code is kept masked: a retried hop cannot show it again.
+    kept = "END " + mask_codes(body) if session.secret_end else reply
+    session.last_text_digest, session.last_reply = digest, kept
     session.save()
     return reply, session.screen
 
@@ -149,6 +151,7 @@ def advance(
         profile=profile(customer, assistant),
     )
     body, ended = MENUS[session.menu].apply(state, context, tokens)
+    session.secret_end = state.secret_end  # not a field: read by the caller, never stored
     session.screen, session.stack, session.data = state.screen, state.stack, state.values
     session.consumed, session.page, session.ended = state.consumed, state.page, ended
     if assistant is not None:

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from ussd.engine import redact_pins
+from ussd.engine import mask_codes, redact_pins
 from ussd.models import UssdSessionEnd
 from ussd.sessions import Hop, handle_hop
 from wallets.errors import InvalidPhoneNumber
@@ -92,7 +92,7 @@ def session_end(request: HttpRequest, token: str) -> HttpResponse:
         hops=_integer(data.get("hopsCount")),
         cost=data.get("cost", "")[:40],
         input_redacted=redact_pins(data.get("input", ""))[:MAX_TEXT],
-        last_app_response=data.get("lastAppResponse", "")[:500],
+        last_app_response=mask_codes(data.get("lastAppResponse", ""))[:500],
         error_message=data.get("errorMessage", "")[:500],
     )
     return plain("OK")

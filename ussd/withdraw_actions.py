@@ -10,18 +10,20 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from agents import services as agents
-from agents.errors import UnknownAgent
+from agents.errors import BelowMinimumWithdrawal, UnknownAgent, describe
 from agents.models import Agent, Store
 from ussd.actions import check_pin, money, short_name
 from ussd.engine import Context, End, Goto, InputError
 from wallets import errors
+from wallets.models import TariffKind
+from wallets.services import fee_for
 
 
 def parse_agent_number(context: Context, token: str) -> str:
     if not token.isdigit():
         raise InputError(_("Enter the agent number, in digits."))
     if not Agent.objects.filter(agent_number=token).exists():
-        raise InputError(_(UnknownAgent.message))
+        raise InputError(describe(UnknownAgent()))
     return token
 
 
@@ -31,7 +33,7 @@ def parse_store_number(context: Context, token: str) -> str:
     try:
         store = agents.find_store(agent_number=context.values["agent_number"], store_number=token)
     except errors.LedgerError as error:
-        raise InputError(_(error.text)) from None
+        raise InputError(describe(error)) from None
     context.values.update(
         store_id=store.pk,
         agent_name=short_name(store.agent.business_name.upper()),
@@ -47,7 +49,7 @@ def quote_withdrawal(context: Context, token: str) -> Goto:
             wallet=context.customer.wallet(), store=store, amount=context.values["amount"]
         )
     except errors.LedgerError as error:
-        return Goto("withdraw.amount", _(error.text), push=False)
+        return Goto("withdraw.amount", describe(error), push=False)
     context.values.update(amount_text=money(quote.amount), fee_text=money(quote.fee))
     return Goto("withdraw.confirm")
 
@@ -66,7 +68,7 @@ def withdraw(context: Context, pin: str) -> Goto | End:
             initiator=f"ussd:{context.phone}",
         )
     except errors.LedgerError as error:
-        return End(_(error.text))
+        return End(describe(error))
     return End(
         _(
             "{reference} Confirmed. Take {amount} from {agent}. Fee {fee}. You will get an SMS."
@@ -79,14 +81,32 @@ def withdraw(context: Context, pin: str) -> Goto | End:
     )
 
 
+def quote_code(context: Context, token: str) -> Goto:
+    """The fee of the withdrawal the code will pay, before the PIN; the same refusals as
+    at a store that can be known without one (the minimum, the customer's own balance)."""
+    amount = context.values["amount"]
+    wallet = context.customer.wallet()
+    try:
+        fee = fee_for(TariffKind.CASH_OUT, wallet.currency, amount)
+    except errors.NoTariff:
+        return Goto("withdraw.code.amount", describe(BelowMinimumWithdrawal()), push=False)
+    if wallet.available < amount + fee:
+        return Goto("withdraw.code.amount", describe(errors.InsufficientFunds()), push=False)
+    context.values.update(amount_text=money(amount), fee_text=money(fee))
+    return Goto("withdraw.code.confirm")
+
+
 def withdrawal_code(context: Context, pin: str) -> Goto | End:
     if (refused := check_pin(context, pin)) is not None:
         return refused
-    code, issued = agents.create_withdrawal_code(customer=context.customer)
+    code, issued = agents.create_withdrawal_code(
+        customer=context.customer, amount=context.values["amount"]
+    )
     minutes = max(1, int((issued.expires_at - issued.created_at).total_seconds() // 60))
     return End(
-        _(
+        secret=True,
+        text=_(
             "Your withdrawal code is {code}. It works once, for {minutes} minutes. Give it only "
             "to the agent, with your ID."
-        ).format(code=code, minutes=minutes)
+        ).format(code=code, minutes=minutes),
     )

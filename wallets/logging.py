@@ -12,9 +12,9 @@ from typing import Any
 
 from django.views.debug import SafeExceptionReporterFilter
 
-SECRET_FIELDS = re.compile(r"pin|text|password|secret|token|api_key", re.IGNORECASE)
+SECRET_FIELDS = re.compile(r"pin|text|password|secret|token|api_key|code", re.IGNORECASE)
 PIN_IN_TEXT = re.compile(
-    r"""(["']?(?:pin|old_pin|new_pin|text)["']?\s*[:=]\s*)(["']?)[^"'&\s,}]*""", re.I
+    r"""(["']?(?:pin|old_pin|new_pin|text|code)["']?\s*[:=]\s*)(["']?)[^"'&\s,}]*""", re.I
 )
 
 

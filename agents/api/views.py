@@ -93,7 +93,7 @@ class QuoteView(AgentView):
         else:
             wallet = customer_wallet(data["phone"], assistant.store.agent.currency)
             quote = services.quote_cash_out(
-                wallet=wallet, store=assistant.store, amount=data["amount"]
+                wallet=wallet, store=assistant.store, amount=data["amount"], by_customer=False
             )
         return Response(QuoteSerializer(quote).data)
 

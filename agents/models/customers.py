@@ -27,6 +27,9 @@ class WithdrawalCode(models.Model):
         "wallets.Customer", on_delete=models.PROTECT, related_name="withdrawal_codes"
     )
     code_hash = models.CharField(max_length=64, editable=False)
+    amount = models.BigIntegerField(
+        help_text="The one amount it pays out: the customer chose it, and saw the fee."
+    )
     state = models.CharField(max_length=10, choices=CodeState.choices, default=CodeState.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -40,7 +40,7 @@ from wallets import errors as ledger_errors
 from wallets.models import Account, AccountKind, Customer, Transaction, TransactionKind
 from wallets.models.customers import CustomerStatus
 from wallets.models.rules import TariffKind
-from wallets.services import FeeRule, Leg, find_replay, house_account, limits_for, post_transaction
+from wallets.services import FeeRule, Leg, find_replay, house_account, post_transaction
 from wallets.services.posting import request_hash
 
 
@@ -58,8 +58,15 @@ class CashQuote:
     customer_name: str
 
 
-def quote_cash_out(*, wallet: Account, store: Store, amount: int) -> CashQuote:
-    """The fee and every refusal a withdrawal would meet that is known before the PIN."""
+def quote_cash_out(
+    *, wallet: Account, store: Store, amount: int, by_customer: bool = True
+) -> CashQuote:
+    """The fee and every refusal a withdrawal would meet that is known before the PIN.
+
+    Only the customer's own quote (`by_customer`, on their phone after choosing the store)
+    checks their balance and limits. An agent's quote does not: refusals there would tell an
+    agent, one amount at a time, how much anyone holds. The posting checks them anyway.
+    """
     check_amount(amount)
     store = serving_store(store)
     agent = store.agent
@@ -72,10 +79,11 @@ def quote_cash_out(*, wallet: Account, store: Store, amount: int) -> CashQuote:
         kind=CommissionKind.CASH_OUT, wallet=wallet, agent=agent, amount=amount
     )
     fee = withdrawal_fee(wallet.currency, amount)
-    check_tier(wallet, amount)
     check_agent_limit(agent, CommissionKind.CASH_OUT, amount)
-    if wallet.available < amount + fee:
-        raise ledger_errors.InsufficientFunds()
+    if by_customer:
+        check_tier(wallet, amount)
+        if wallet.available < amount + fee:
+            raise ledger_errors.InsufficientFunds()
     return quote(amount, fee, commission, agent, store, customer)
 
 
@@ -172,9 +180,8 @@ def quote_cash_in(*, assistant: Assistant, phone: str, amount: int) -> CashQuote
         kind=CommissionKind.CASH_IN, wallet=wallet, agent=agent, amount=amount
     )
     check_agent_limit(agent, CommissionKind.CASH_IN, amount)
-    limits = limits_for(wallet)
-    if limits and limits.max_balance is not None and wallet.balance + amount > limits.max_balance:
-        raise ledger_errors.ReceiverBalanceLimit()
+    # The customer's balance cap is left to the posting: refusing here would tell the agent,
+    # one amount at a time, how much the customer holds.
     if agent.float_account.available < amount:
         raise errors.InsufficientFloat()
     return quote(amount, 0, commission, agent, store, customer)

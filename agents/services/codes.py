@@ -28,7 +28,7 @@ from agents.models import Assistant, CodeState, WithdrawalCode
 from agents.services.cash import post_cash_out
 from agents.services.checks import check_amount, wallet_for_phone, wallet_owner
 from agents.services.network import acting_assistant
-from wallets.errors import AccountNotActive, LedgerError
+from wallets.errors import AccountNotActive, InvalidAmount, LedgerError
 from wallets.models import Customer, Transaction
 from wallets.models.customers import CustomerStatus
 from wallets.services import find_replay
@@ -48,11 +48,13 @@ def digest(customer_id: int, code: str) -> str:
     return hmac.new(settings.PIN_PEPPER.encode(), message, hashlib.sha256).hexdigest()
 
 
-def create_withdrawal_code(*, customer: Customer) -> tuple[str, WithdrawalCode]:
+def create_withdrawal_code(*, customer: Customer, amount: int) -> tuple[str, WithdrawalCode]:
     """A new code for the customer, voiding any open one. The clear code is returned once and
     never stored: show it on the customer's own screen, never send it by SMS."""
     if customer.status != CustomerStatus.ACTIVE:
         raise AccountNotActive()
+    if amount <= 0:
+        raise InvalidAmount()
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     now = timezone.now()
     with transaction.atomic():
@@ -61,6 +63,7 @@ def create_withdrawal_code(*, customer: Customer) -> tuple[str, WithdrawalCode]:
         )
         row = WithdrawalCode.objects.create(
             customer=customer,
+            amount=amount,
             code_hash=digest(customer.pk, code),
             created_at=now,
             expires_at=now + code_lifetime(),
@@ -89,7 +92,9 @@ def cash_out_with_code(
         return done
     check_amount(amount)
     acting = acting_assistant(loaded)
-    claimed = claim_code(customer=wallet_owner(wallet), code=code, idempotency_key=idempotency_key)
+    claimed = claim_code(
+        customer=wallet_owner(wallet), code=code, amount=amount, idempotency_key=idempotency_key
+    )
     try:
         posted = post_cash_out(
             wallet=wallet,
@@ -112,7 +117,9 @@ def cash_out_with_code(
     return posted
 
 
-def claim_code(*, customer: Customer, code: str, idempotency_key: str) -> WithdrawalCode:
+def claim_code(
+    *, customer: Customer, code: str, amount: int, idempotency_key: str
+) -> WithdrawalCode:
     """Check `code` against the customer's latest code and claim it for this request.
 
     A wrong code counts a try (committed before the error is raised); the third voids it.
@@ -140,6 +147,8 @@ def claim_code(*, customer: Customer, code: str, idempotency_key: str) -> Withdr
                 failed_attempts=tries, state=CodeState.OPEN if left else CodeState.VOID
             )
             refusal = errors.WrongCode(left)
+        elif latest.amount != amount:  # the customer authorised one amount only
+            refusal = errors.CodeAmountMismatch()
         elif not WithdrawalCode.objects.filter(
             pk=latest.pk, state=CodeState.OPEN, expires_at__gt=timezone.now()
         ).update(state=CodeState.CLAIMED, claimed_by=idempotency_key):

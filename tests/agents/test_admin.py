@@ -51,7 +51,7 @@ def busy(network, wanjiku, deliver):
         id_number="33604128",
         date_of_birth=datetime.date(1996, 7, 21),
     )
-    services.create_withdrawal_code(customer=wanjiku.customer)
+    services.create_withdrawal_code(customer=wanjiku.customer, amount=1_000 * KES)
     services.record_cash_count(assistant=network.owner, counted=3_000 * KES)
     deliver()
     services.build_commission_statement(

@@ -101,7 +101,7 @@ def test_a_missing_idempotency_key_is_400(counter, wanjiku):
 
 
 def test_a_code_cash_out_pays_once(counter, wanjiku):
-    code, _row = services.create_withdrawal_code(customer=wanjiku.customer)
+    code, _row = services.create_withdrawal_code(customer=wanjiku.customer, amount=1_000 * KES)
     body = {"phone": "0700100101", "amount": 1_000 * KES, "code": code, "pin": ASSISTANT_PIN}
     response = post(counter, "code-cash-outs", body)
     assert response.status_code == 201, response.json()
@@ -158,3 +158,12 @@ def test_the_openapi_document_describes_every_endpoint_without_a_warning(db, tmp
     text = schema.read_text()
     assert "/api/v1/agent/cash-ins:" in text
     assert "deviceToken" in text
+
+
+def test_an_agents_quote_does_not_reveal_the_customers_balance(counter, wanjiku):
+    # Wanjiku holds KES 6,000: a cash-out quote for more still answers, naming only the fee.
+    response = post(
+        counter, "quotes", {"operation": "cash_out", "phone": "0700100101", "amount": 9_000 * KES}
+    )
+    assert response.status_code == 200
+    assert response.json()["fee"] == 115 * KES

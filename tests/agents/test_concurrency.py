@@ -122,7 +122,7 @@ def test_a_withdrawal_code_pays_out_once_when_tried_at_once():
     (wallet,) = customers(1, funding=5_000 * KES)
     customer = wallet.customer
     assert customer is not None
-    code, _ = services.create_withdrawal_code(customer=customer)
+    code, _ = services.create_withdrawal_code(customer=customer, amount=1_000 * KES)
     assistants = [network.owner, network.assistant]
 
     outcomes = run_together(

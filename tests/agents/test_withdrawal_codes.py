@@ -13,6 +13,7 @@ from tests.agents.conftest import KES, balance_of, on, sms_texts
 from tests.conftest import new_key
 from wallets import errors as ledger_errors
 from wallets.models import Transaction, TransactionKind
+from wallets.services import fund_from_issuance
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def with_code(assistant, code, amount=1_000 * KES, key=None, phone="0700100101")
 
 
 def test_a_code_pays_out_once_at_the_assistants_store_as_a_cash_out(network, wanjiku, deliver):
-    code, row = services.create_withdrawal_code(customer=wanjiku.customer)
+    code, row = services.create_withdrawal_code(customer=wanjiku.customer, amount=1_000 * KES)
     assert len(code) == 6
     assert code.isdigit()
     assert code not in row.code_hash
@@ -60,14 +61,14 @@ def test_a_code_pays_out_once_at_the_assistants_store_as_a_cash_out(network, wan
 
 
 def test_a_retry_of_the_same_request_returns_the_first_payout(network, wanjiku):
-    code, _ = services.create_withdrawal_code(customer=wanjiku.customer)
+    code, _ = services.create_withdrawal_code(customer=wanjiku.customer, amount=1_000 * KES)
     first = with_code(network.assistant, code, key="c-1")
     assert with_code(network.assistant, code, key="c-1").pk == first.pk
     assert balance_of(wanjiku) == 4_971 * KES
 
 
 def test_three_wrong_codes_void_it(network, wanjiku):
-    code, row = services.create_withdrawal_code(customer=wanjiku.customer)
+    code, row = services.create_withdrawal_code(customer=wanjiku.customer, amount=1_000 * KES)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
 
     with pytest.raises(errors.WrongCode) as first:
@@ -88,7 +89,7 @@ def test_three_wrong_codes_void_it(network, wanjiku):
 
 
 def test_an_expired_code_is_refused(network, wanjiku):
-    code, row = services.create_withdrawal_code(customer=wanjiku.customer)
+    code, row = services.create_withdrawal_code(customer=wanjiku.customer, amount=1_000 * KES)
     WithdrawalCode.objects.filter(pk=row.pk).update(expires_at=timezone.now())
     with pytest.raises(errors.CodeExpired):
         with_code(network.assistant, code)
@@ -96,8 +97,8 @@ def test_an_expired_code_is_refused(network, wanjiku):
 
 
 def test_a_new_code_voids_the_open_one(network, wanjiku):
-    old, _ = services.create_withdrawal_code(customer=wanjiku.customer)
-    new, _ = services.create_withdrawal_code(customer=wanjiku.customer)
+    old, _ = services.create_withdrawal_code(customer=wanjiku.customer, amount=1_000 * KES)
+    new, _ = services.create_withdrawal_code(customer=wanjiku.customer, amount=1_000 * KES)
     if old != new:
         with pytest.raises(errors.WrongCode):
             with_code(network.assistant, old)
@@ -114,16 +115,27 @@ def test_a_customer_without_a_code_is_told_to_make_one(network, wanjiku):
 
 
 def test_a_refused_payout_leaves_the_code_usable(network, wanjiku):
-    code, row = services.create_withdrawal_code(customer=wanjiku.customer)
+    code, row = services.create_withdrawal_code(customer=wanjiku.customer, amount=5_990 * KES)
     with pytest.raises(ledger_errors.InsufficientFunds):
         with_code(network.assistant, code, amount=5_990 * KES)
     row.refresh_from_db()
     assert (row.state, row.claimed_by) == (CodeState.OPEN, "")
-    assert with_code(network.assistant, code, amount=5_000 * KES).amount == 5_000 * KES
+    fund_from_issuance(wallet=wanjiku, amount=1_000 * KES, idempotency_key="top-up")
+    assert with_code(network.assistant, code, amount=5_990 * KES).amount == 5_990 * KES
+
+
+def test_a_code_pays_only_the_amount_the_customer_chose(network, wanjiku):
+    code, row = services.create_withdrawal_code(customer=wanjiku.customer, amount=500 * KES)
+    with pytest.raises(errors.CodeAmountMismatch):
+        with_code(network.assistant, code, amount=5_000 * KES)
+    row.refresh_from_db()
+    assert (row.state, row.failed_attempts) == (CodeState.OPEN, 0)
+    assert balance_of(wanjiku) == 6_000 * KES
+    assert with_code(network.assistant, code, amount=500 * KES).amount == 500 * KES
 
 
 def test_a_suspended_assistant_cannot_use_a_code_and_does_not_burn_it(network, wanjiku):
-    code, row = services.create_withdrawal_code(customer=wanjiku.customer)
+    code, row = services.create_withdrawal_code(customer=wanjiku.customer, amount=1_000 * KES)
     type(network.assistant).objects.filter(pk=network.assistant.pk).update(status="suspended")
     with pytest.raises(errors.AssistantNotActive):
         with_code(network.assistant, code)
@@ -135,4 +147,4 @@ def test_a_frozen_customer_cannot_make_a_code(network, wanjiku):
     customer = wanjiku.customer
     customer.status = "frozen"
     with pytest.raises(ledger_errors.AccountNotActive):
-        services.create_withdrawal_code(customer=customer)
+        services.create_withdrawal_code(customer=customer, amount=1_000 * KES)

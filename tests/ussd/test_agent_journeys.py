@@ -120,7 +120,13 @@ def test_code_cash_out_the_customer_gets_a_code_and_the_agent_pays_with_it(
     client, network, wanjiku
 ):
     customer = phone(client, wanjiku.customer.phone)
-    shown = customer.dial("2", "2", WANJIKU_PIN)
+    assert customer.dial("2", "2") == (
+        "CON Withdrawal code for an agent\nEnter the amount to withdraw\n0. Back"
+    )
+    assert customer.type("1000") == (
+        "CON Code to withdraw KES 1,000 at any agent?\nFee KES 29\nEnter PIN\n0. Back"
+    )
+    shown = customer.type(WANJIKU_PIN)
     assert shown.startswith("END Your withdrawal code is ")
     code = shown.split("is ")[1][:6]
     assert code.isdigit()

@@ -221,7 +221,7 @@ def test_the_agent_menu_walk_visits_every_screen_and_each_can_reach_an_end(db):
     network = build_network()
     wanjiku = customer_wallet("+254700100101", "Wanjiku Kamau", "28451937", 6_000 * KES)
     assert wanjiku.customer is not None
-    code, _issued = agents.create_withdrawal_code(customer=wanjiku.customer)
+    code, _issued = agents.create_withdrawal_code(customer=wanjiku.customer, amount=500 * KES)
     owner = network.owner
 
     def caller() -> Assistant:

@@ -155,6 +155,8 @@ def _continue(session: UssdSession, customer: Customer, token: str) -> Answer:
     # Earlier tokens are not kept (one may have been a PIN): placeholders stand for them.
     tokens = [""] * session.consumed + [token]
     body, ended = advance(session, customer, tokens)
+    if ended and session.secret_end:  # a one-time code is never sent by SMS
+        return Answer(_dial_instead(), "secret-refused", session)
     if ended:
         return Answer(body, "menu", session)
     screen = CUSTOMER_MENU.menu[session.screen]
