@@ -24,6 +24,7 @@ KES = 100  # minor units per shilling
 AGGREGATOR = "Kilimani Super Agents"
 AGGREGATOR_PHONE = "+254720400100"
 ISSUED = 1_000_000 * KES
+FLOAT_CREDIT_DAILY = 300_000 * KES  # what each demo agent's owner may buy per day by phone
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,10 @@ def seed_agent(aggregator: Aggregator, entry: DemoAgent) -> Agent:
             agent_number=entry.agent_number,
             low_float_threshold=20_000 * KES,
             low_cash_threshold=10_000 * KES,
+            float_credit_daily=FLOAT_CREDIT_DAILY,
         )
+    elif agent.float_credit_daily is None:  # data seeded before the credit existed
+        Agent.objects.filter(pk=agent.pk).update(float_credit_daily=FLOAT_CREDIT_DAILY)
     for number, name in enumerate(entry.stores, start=1):
         if not Store.objects.filter(agent=agent, store_number=str(number)).exists():
             services.add_store(

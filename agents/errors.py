@@ -75,6 +75,11 @@ class InsufficientAggregatorFloat(errors.InsufficientFunds):
     message = gettext_noop("The head office does not have enough float for this amount.")
 
 
+class NoFloatCredit(errors.LedgerError):
+    code = "no_float_credit"
+    message = gettext_noop("Your head office has not allowed float purchases by phone.")
+
+
 class InsufficientCommission(errors.InsufficientFunds):
     code = "insufficient_commission"
     message = gettext_noop("Your commission balance is lower than that amount.")

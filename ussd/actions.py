@@ -170,9 +170,16 @@ def show_statement(context: Context, pin: str) -> Goto | End:
         for line in lines
     ]
     balance = _("Balance {balance}").format(balance=money(lines[0].balance_after))
-    while len(rows) > 1 and len("\n".join([*rows, balance])) > screen_room():
-        rows.pop()  # big amounts: show fewer, newest first, rather than overflow the screen
-    return End("\n".join([*rows, balance]))
+    return End(fit_rows(rows, balance))
+
+
+def fit_rows(rows: list[str], footer: str) -> str:
+    """Rows (newest first) and a footer on one screen: big amounts show fewer rows rather
+    than overflow it."""
+    rows = list(rows)
+    while len(rows) > 1 and len("\n".join([*rows, footer])) > screen_room():
+        rows.pop()
+    return "\n".join([*rows, footer])
 
 
 def check_old_pin(context: Context, pin: str) -> Goto | End:

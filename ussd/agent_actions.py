@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from agents import services as agents
 from agents.errors import WrongCode, describe
-from ussd.actions import check_pin, money, short_name
+from ussd.actions import check_pin, fit_rows, money, parse_money, pin_mismatch, short_name
 from ussd.engine import Action, Context, End, Goto, InputError, stay
 from ussd.sms.receipts import local_phone
 from wallets import errors
 from wallets.models import Customer
 from wallets.money import format_plain
 from wallets.phones import normalize_phone
-from wallets.services import statement
+from wallets.services import set_pin, statement
 
 STATEMENT_LINES = 5
 
@@ -188,7 +189,7 @@ def show_statement(context: Context, pin: str) -> Goto | End:
         f"{'+' if line.amount > 0 else '-'}{format_plain(abs(line.amount), currency)}"
         for line in lines
     ]
-    return End("\n".join([*rows, _("Float {float}").format(float=money(lines[0].balance_after))]))
+    return End(fit_rows(rows, _("Float {float}").format(float=money(lines[0].balance_after))))
 
 
 def quote_float(context: Context, token: str) -> Goto:
@@ -257,3 +258,23 @@ def count_cash(context: Context, pin: str) -> Goto | End:
             variance=money(count.variance),
         )
     )
+
+
+def set_first_pin(context: Context, pin: str) -> Goto | End:
+    """An assistant added in the admin chooses a PIN on the first dial from their phone."""
+    if (mismatch := pin_mismatch(context, pin, "agent.first.pin")) is not None:
+        return mismatch
+    set_pin(context.assistant, pin)
+    return End(
+        _("Your agent PIN is set. Dial {code} again to serve customers.").format(
+            code=settings.USSD_SERVICE_CODE
+        )
+    )
+
+
+def parse_cash_count(context: Context, token: str) -> int:
+    """An amount of cash in the till; unlike a payment, an empty till is a real count. (It is
+    typed 0.00: a lone 0 means Back, on every screen.)"""
+    if token.strip() in {"0.0", "0.00"}:
+        return 0
+    return parse_money(context, token)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from ussd import agent_actions as act
-from ussd.actions import parse_money
+from ussd.actions import keep_new_pin, parse_money
 from ussd.engine import Engine, Screen
 from ussd.registration import parse_birth_date, parse_full_name, parse_id_number
 
@@ -133,7 +133,7 @@ AGENT_SCREENS: dict[str, Screen] = {
     "agent.count.amount": Screen(
         _("Cash count\nEnter the cash counted in the till\n0. Back"),
         save_as="amount",
-        parse=parse_money,
+        parse=act.parse_cash_count,
         then=act.quote_count,
     ),
     "agent.count.confirm": Screen(
@@ -144,3 +144,16 @@ AGENT_SCREENS: dict[str, Screen] = {
 }
 
 AGENT_MENU = Engine(AGENT_SCREENS, AGENT_HOME)
+
+AGENT_FIRST_PIN_SCREENS: dict[str, Screen] = {
+    "agent.first.pin": Screen(
+        _("Welcome {first_name}. Choose a 4-digit agent PIN\n0. Back"),
+        secret=True,
+        then=keep_new_pin("agent.first.confirm"),
+    ),
+    "agent.first.confirm": Screen(
+        _("Enter the new PIN again\n0. Back"), secret=True, then=act.set_first_pin
+    ),
+}
+
+AGENT_FIRST_PIN_MENU = Engine(AGENT_FIRST_PIN_SCREENS, "agent.first.pin")

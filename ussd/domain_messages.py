@@ -45,5 +45,6 @@ DOMAIN_MESSAGES = (
         "That PIN is too easy to guess. Avoid repeated or sequential digits and your birth year."
     ),
     gettext_noop("No PIN is set for this wallet yet."),
+    gettext_noop("That ID number does not match."),
     gettext_noop("Your PIN is locked after too many wrong tries. Try again later or call care."),
 )

@@ -25,7 +25,6 @@ from wallets import errors, services
 from wallets.models.customers import IdType
 
 REGISTER, FIRST_PIN = "register", "first.id"
-ID_TRIES = 3
 MAX_NAME = 40  # what the confirmation screen has room for; an agent can register longer ones
 
 
@@ -101,15 +100,17 @@ def register(context: Context, pin: str) -> Goto | End:
 
 
 def check_id_number(context: Context, token: str) -> Goto | End:
-    """The first PIN is set only by whoever knows the ID number the agent registered."""
-    registered = (context.customer.id_number or "").upper()
-    if registered and token.upper() == registered:
-        return Goto("first.pin")
-    tries = context.values.get("id_tries", 0) + 1
-    context.values["id_tries"] = tries
-    if tries >= ID_TRIES or not registered:
+    """The first PIN is set only by whoever knows the ID number the agent registered. Wrong
+    tries count on the customer's PIN counter, so a new session does not reset them."""
+    try:
+        services.verify_id_number(context.customer, token)
+    except errors.WrongIdNumber as error:
+        if error.attempts_left:
+            return stay(gettext("That ID number does not match. Try again."))
         return End(gettext("That does not match. Please call customer care on 100."))
-    return stay(gettext("That ID number does not match. Try again."))
+    except errors.PinLocked:
+        return End(gettext(errors.PinLocked.message))
+    return Goto("first.pin")
 
 
 def set_first_pin(context: Context, pin: str) -> Goto | End:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from agents.models import Assistant, NetworkStatus
 from agents.services import assistant_for_phone
 from ussd.actions import short_name
-from ussd.agent_menu import AGENT_MENU
+from ussd.agent_menu import AGENT_FIRST_PIN_MENU, AGENT_MENU
 from ussd.engine import Context, Engine, State, activate, mask_codes, split_tokens, text_digest
 from ussd.menu import CUSTOMER_MENU
 from ussd.models import UssdSession
@@ -26,6 +26,7 @@ from wallets.models import Customer, CustomerStatus
 MENUS: dict[str, Engine] = {
     "customer": CUSTOMER_MENU,
     "agent": AGENT_MENU,
+    "agent_first_pin": AGENT_FIRST_PIN_MENU,
     "register": REGISTRATION_MENU,
     "first_pin": FIRST_PIN_MENU,
 }
@@ -64,10 +65,12 @@ def _handle(hop: Hop) -> tuple[str, str]:
     caller = assistant or customer
     language = caller.language if caller else session.language if session else "en"
     with activate(language):
-        menu = session.menu if session and not assistant else menu_for(customer, assistant)
-        if menu is None:
+        # Checked on every hop, so a wallet frozen (or an agent suspended) mid-session stops.
+        current = menu_for(customer, assistant)
+        if current is None:
             text, label = refusal(customer, assistant)
             return "END " + text, label
+        menu = session.menu if session else current
         if session is None:
             session = UssdSession(
                 session_id=hop.session_id,
@@ -104,7 +107,9 @@ def serving(assistant: Assistant) -> bool:
 def menu_for(customer: Customer | None, assistant: Assistant | None = None) -> str | None:
     """The menu a new session of this caller runs, or None if it may run none."""
     if assistant is not None:
-        return "agent" if serving(assistant) else None
+        if not serving(assistant):
+            return None
+        return "agent" if assistant.has_pin else "agent_first_pin"
     if customer is None:
         open_by_phone = services.self_registration_tier(settings.DEFAULT_CURRENCY)
         return "register" if open_by_phone else None

@@ -201,6 +201,18 @@ class WrongPin(PinError):
             super().__init__("Wrong PIN. Your PIN is now locked; try again later or call care.")
 
 
+class WrongIdNumber(PinError):
+    """The ID number given to set a first PIN is not the registered one; it counts as a wrong
+    PIN try (the same counter and lock)."""
+
+    code = "wrong_id_number"
+    message = "That ID number does not match."
+
+    def __init__(self, attempts_left: int) -> None:
+        self.attempts_left = attempts_left
+        super().__init__(self.message)
+
+
 class PinLocked(PinError):
     code = "pin_locked"
     message = "Your PIN is locked after too many wrong tries. Try again later or call care."

@@ -181,7 +181,7 @@ class AgentAdmin(AccountOwnerAdmin):
                                          "commission_balance", "statement"]}),
         ("Limits (minor units; empty for none)", {"fields": [
             "cash_in_max_per_transaction", "cash_in_max_daily",
-            "cash_out_max_per_transaction", "cash_out_max_daily",
+            "cash_out_max_per_transaction", "cash_out_max_daily", "float_credit_daily",
         ]}),
         ("Alerts (minor units)", {"fields": ["low_float_threshold", "low_cash_threshold"]}),
     ]  # fmt: skip

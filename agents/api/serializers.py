@@ -91,7 +91,6 @@ class CustomerSerializer(serializers.Serializer):
     phone = serializers.CharField()
     name = serializers.CharField()
     kyc_tier = serializers.CharField()
-    kyc_review = serializers.CharField(help_text="Empty unless compliance should look.")
 
 
 class CashCountSerializer(serializers.Serializer):

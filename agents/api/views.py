@@ -40,6 +40,7 @@ from agents.api.serializers import (
     StatementQuerySerializer,
 )
 from agents.models import AgentDevice, Assistant
+from agents.services.network import acting_assistant
 from wallets.api.errors import InvalidIdempotencyKey
 from wallets.api.serializers import StatementLineSerializer
 from wallets.api.views import customer_wallet
@@ -54,8 +55,10 @@ class AgentView(APIView):
     permission_classes = [IsAgentDevice]
 
     def assistant(self, request: Request) -> Assistant:
+        """The device's assistant, refused unless they, their store, agent and aggregator are
+        all active (reads too: a suspended agent sees nothing)."""
         device: AgentDevice = request.auth  # type: ignore[assignment]  # IsAgentDevice
-        return device.assistant
+        return acting_assistant(device.assistant)
 
 
 class ProfileView(AgentView):
@@ -286,7 +289,6 @@ def customer_body(customer: Customer) -> dict[str, Any]:
                 "phone": customer.phone,
                 "name": customer.name,
                 "kyc_tier": customer.kyc_tier,
-                "kyc_review": customer.kyc_review,
             }
         ).data
     )

@@ -115,6 +115,14 @@ class Agent(models.Model):
     cash_in_max_daily = models.BigIntegerField(null=True, blank=True)
     cash_out_max_per_transaction = models.BigIntegerField(null=True, blank=True)
     cash_out_max_daily = models.BigIntegerField(null=True, blank=True)
+    float_credit_daily = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text=(
+            "The float the owner may draw from the aggregator per day by phone or app, in minor"
+            " units; empty: none (the head office must raise it first)."
+        ),
+    )
     low_float_threshold = models.BigIntegerField(
         default=0, help_text="SMS the agent when the float falls below this (0: never)."
     )

@@ -19,7 +19,7 @@ from agents.services.checks import check_amount
 from agents.services.network import account_ref, acting_assistant
 from wallets.errors import InsufficientFunds
 from wallets.models import Account, AccountKind, Channel, Transaction, TransactionKind
-from wallets.services import Leg, find_replay, house_account, post_transaction
+from wallets.services import CounterLimit, Leg, find_replay, house_account, post_transaction
 from wallets.services.posting import request_hash
 
 
@@ -106,6 +106,13 @@ def owner_transfer(
     check_amount(amount)
     acting = acting_assistant(loaded, owner_only=True)
     agent = acting.store.agent
+    counter = None
+    if operation == "buy_float":
+        # The aggregator's float is shared by all its agents: an owner draws on it only within
+        # the daily credit the head office granted this agent.
+        if not agent.float_credit_daily:
+            raise errors.NoFloatCredit()
+        counter = CounterLimit(f"agent:{agent.pk}:float_credit", None, agent.float_credit_daily)
     debit, credit = accounts_for(
         operation,
         account_ref(agent.float_account_id),
@@ -134,6 +141,7 @@ def owner_transfer(
                 "store_id": acting.store_id,
                 "assistant_id": acting.pk,
             },
+            counter=counter,
         )
     except InsufficientFunds:  # the one debited account is short
         raise SHORTFALL[operation]() from None

@@ -40,6 +40,7 @@ class Network:
 
 
 def build_network(*, agent_number: str = "100201", phone_offset: int = 0, **limits) -> Network:
+    limits.setdefault("float_credit_daily", 10_000_000 * KES)
     aggregator = services.create_aggregator(
         name="Kilimani Super Agents", phone=f"+25472030{phone_offset:02d}00", commission_share=2000
     )

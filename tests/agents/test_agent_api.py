@@ -167,3 +167,11 @@ def test_an_agents_quote_does_not_reveal_the_customers_balance(counter, wanjiku)
     )
     assert response.status_code == 200
     assert response.json()["fee"] == 115 * KES
+
+
+def test_a_suspended_assistant_reads_nothing(network, counter):
+    type(network.assistant).objects.filter(pk=network.assistant.pk).update(status="suspended")
+    for path in ("me", "statement"):
+        response = counter.get(f"{BASE}/{path}")
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "assistant_not_active"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from agents import errors, services
+from agents.models import Agent
 from tests.agents.conftest import KES, balance_of, issuance, on, sms_texts
 from tests.conftest import new_key
+from wallets import errors as ledger_errors
 from wallets.models import TransactionKind
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +128,21 @@ def test_the_agent_statement_lists_float_lines_newest_first(network, wanjiku):
         (TransactionKind.CASH_OUT, 1_000 * KES, 11_000 * KES),
         (TransactionKind.FLOAT_TRANSFER, 10_000 * KES, 10_000 * KES),
     ]
+
+
+def test_an_owner_buys_float_only_within_the_daily_credit_the_head_office_set(network):
+    Agent.objects.filter(pk=network.agent.pk).update(float_credit_daily=15_000 * KES)
+    # 10,000 was bought when the network was built: 5,000 more fits today, 5,001 does not.
+    with pytest.raises(ledger_errors.CounterDailyLimit):
+        services.buy_float(
+            assistant=network.owner, amount=5_001 * KES, idempotency_key="over", channel="ussd"
+        )
+    services.buy_float(
+        assistant=network.owner, amount=5_000 * KES, idempotency_key="fits", channel="ussd"
+    )
+    Agent.objects.filter(pk=network.agent.pk).update(float_credit_daily=None)
+    with pytest.raises(errors.NoFloatCredit):
+        services.buy_float(
+            assistant=network.owner, amount=1 * KES, idempotency_key="none", channel="ussd"
+        )
+    assert balance_of(network.agent.float_account) == 15_000 * KES

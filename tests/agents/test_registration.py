@@ -81,12 +81,20 @@ def test_an_incomplete_identity_is_refused(network, fields):
     assert not Customer.objects.exists()
 
 
-def test_a_minor_cannot_be_registered(network):
+def years_ago(years: int) -> datetime.date:
+    """Today's date `years` ago (29 February falls back to the 28th)."""
     today = timezone.localdate()
-    seventeen = today.replace(year=today.year - 18) + datetime.timedelta(days=1)
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def test_a_minor_cannot_be_registered(network):
+    seventeen = years_ago(18) + datetime.timedelta(days=1)
     with pytest.raises(errors.Underage):
         register(network.owner, date_of_birth=seventeen)
-    assert register(network.owner, date_of_birth=today.replace(year=today.year - 19)).pk
+    assert register(network.owner, date_of_birth=years_ago(19)).pk
 
 
 def test_an_inactive_assistant_registers_no_one(network):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from agents import services as agents
 from tests.agents.conftest import (
     ASSISTANT_PIN,
     KES,
@@ -217,3 +218,23 @@ def test_a_withdrawal_in_kiswahili(client, network, wanjiku):
     assert customer.type(WANJIKU_PIN).startswith("END ")
     assert "Pokea KES 1,000 kutoka kwa WANJIKU SHOP. Ada KES 29." in customer.screen
     assert balance_of(wanjiku) == 4_971 * KES
+
+
+def test_an_assistant_added_without_a_pin_chooses_one_on_the_first_dial(client, network):
+    newcomer = agents.add_assistant(
+        store=network.store2, name="Grace Chebet", phone="+254720309999"
+    )
+    first = phone(client, newcomer.phone)
+    assert first.dial() == "CON Welcome Grace. Choose a 4-digit agent PIN\n0. Back"
+    assert first.type("5927") == "CON Enter the new PIN again\n0. Back"
+    assert first.type("5927") == "END Your agent PIN is set. Dial *384# again to serve customers."
+    assert phone(client, newcomer.phone).dial().startswith("CON WANJIKU SHOP store 2\n1. Cash in")
+
+
+def test_a_wallet_frozen_mid_session_stops_at_the_next_hop(client, wanjiku):
+    customer = phone(client, wanjiku.customer.phone)
+    customer.dial("5")
+    Customer.objects.filter(pk=wanjiku.customer.pk).update(status="frozen")
+    assert customer.type("5") == (
+        "END Your wallet is not active. Please call customer care on 100."
+    )

@@ -120,3 +120,17 @@ def test_three_wrong_id_numbers_end_the_first_pin_session(db, client):
     assert phone.type("33333333") == "END That does not match. Please call customer care on 100."
     customer.refresh_from_db()
     assert not customer.has_pin
+
+
+def test_wrong_id_numbers_count_across_sessions(db, client):
+    customer = make_customer(
+        "+254712000009", "Juma Hamisi", id_type="national_id", id_number="A1234567"
+    )
+    first = Phone(client, customer.phone)
+    first.dial("11111111")
+    first.type("22222222")
+    again = Phone(client, customer.phone)  # a new dial does not start the count again
+    assert again.dial("33333333") == ("END That does not match. Please call customer care on 100.")
+    assert Phone(client, customer.phone).dial("A1234567") == (
+        "END Your PIN is locked after too many wrong tries. Try again later or call care."
+    )

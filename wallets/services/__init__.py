@@ -18,7 +18,7 @@ from wallets.services.payment_requests import (
     pending_requests,
     request_payment,
 )
-from wallets.services.pins import change_pin, set_pin, unlock_pin, verify_pin
+from wallets.services.pins import change_pin, set_pin, unlock_pin, verify_id_number, verify_pin
 from wallets.services.posting import CounterLimit, FeeRule, Leg, find_replay, post_transaction
 from wallets.services.reversals import (
     approve_reversal,
@@ -73,5 +73,6 @@ __all__ = [
     "set_pin",
     "statement",
     "unlock_pin",
+    "verify_id_number",
     "verify_pin",
 ]

@@ -7,13 +7,15 @@ counted one by one; a wrong try is committed before the error is raised.
 from __future__ import annotations
 
 import datetime
+import hmac
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from wallets.errors import PinLocked, PinNotSet, WrongPin
-from wallets.models import PinProtected
+from wallets.errors import PinLocked, PinNotSet, WrongIdNumber, WrongPin
+from wallets.models import Customer, PinProtected
 from wallets.pins import check_pin_format, check_pin_strength, hash_pin, pin_matches
 
 
@@ -47,14 +49,40 @@ def verify_pin(holder: PinProtected, pin: str) -> None:
         well_formed = True
     except Exception:
         well_formed = False
+
+    def right(locked: PinProtected) -> bool:
+        if not locked.pin_hash:
+            raise PinNotSet()
+        return well_formed and pin_matches(locked.pin_hash, pin)
+
+    _try(holder, right, WrongPin)
+
+
+def verify_id_number(customer: Customer, id_number: str) -> None:
+    """Before a first PIN is set: return if `id_number` is the registered one; otherwise a
+    wrong try on the same counter as PINs (WrongIdNumber, then PinLocked), so guessing is
+    limited across sessions and channels."""
+    given = "".join(id_number.split()).casefold()
+
+    def right(locked: PinProtected) -> bool:
+        registered = "".join(getattr(locked, "id_number", "").split()).casefold()
+        return bool(registered) and hmac.compare_digest(registered, given)
+
+    _try(customer, right, WrongIdNumber)
+
+
+def _try(
+    holder: PinProtected,
+    right: Callable[[PinProtected], bool],
+    wrong: type[WrongPin] | type[WrongIdNumber],
+) -> None:
+    """Lock the holder's row, refuse while locked, check with `right`, count a wrong try."""
     with transaction.atomic(durable=True):
         locked = type(holder)._default_manager.select_for_update().get(pk=holder.pk)
         now = timezone.now()
         if locked.pin_locked_until and locked.pin_locked_until > now:
             raise PinLocked()
-        if not locked.pin_hash:
-            raise PinNotSet()
-        if well_formed and pin_matches(locked.pin_hash, pin):
+        if right(locked):
             if locked.failed_pin_attempts or locked.pin_locked_until:
                 _record(locked, attempts=0, locked_until=None)
             return
@@ -65,7 +93,7 @@ def verify_pin(holder: PinProtected, pin: str) -> None:
             _record(locked, attempts=0, locked_until=now + cool_off)
         else:
             _record(locked, attempts=attempts, locked_until=locked.pin_locked_until)
-    raise WrongPin(attempts_left)
+    raise wrong(attempts_left)
 
 
 def unlock_pin(holder: PinProtected) -> None:
