@@ -60,7 +60,7 @@ def list_requests(context: Context, token: str) -> Goto | End:
         return End(_("You have no pending payment requests."))
     context.values["request_ids"] = [request.pk for request in pending]
     context.values["requests_text"] = "\n".join(
-        f"{number}. {money(request.amount)} {short_name(request.requester_name.upper())}"
+        f"{number}. {money(request.amount)} {requester_name(request)}"
         for number, request in enumerate(pending, start=1)
     )
     return Goto("requests")
@@ -73,7 +73,7 @@ def parse_request_choice(context: Context, token: str) -> int:
     request = _request(context, ids[int(token) - 1])
     context.values.update(
         amount_text=money(request.amount),
-        requester=short_name(request.requester_name.upper()),
+        requester=requester_name(request),
         note=f"{request.note[:NOTE_ON_SCREEN]}\n" if request.note else "",
     )
     return request.pk
@@ -113,6 +113,13 @@ def decline_request(context: Context, token: str) -> End:
     except errors.LedgerError as error:
         return End(_(error.text))
     return End(_("Payment request declined."))
+
+
+def requester_name(request: PaymentRequest) -> str:
+    """The name the payer is shown before the PIN: a customer's registered name (what the
+    money will reach), not the free text the request was made with."""
+    owner = request.requester.customer
+    return short_name((owner.name if owner else request.requester_name).upper())
 
 
 def _request(context: Context, pk: int) -> PaymentRequest:

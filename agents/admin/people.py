@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from agents import services
 from agents.models import AgentDevice, Assistant
@@ -34,19 +35,31 @@ class AssistantAdmin(admin.ModelAdmin):
         self.message_user(request, f"Unlocked {queryset.count()} PIN(s).", messages.SUCCESS)
 
     @admin.action(description="Issue an agent-app device token (shown once)")
-    def issue_device_token(self, request: HttpRequest, queryset: QuerySet[Assistant]) -> None:
+    def issue_device_token(
+        self, request: HttpRequest, queryset: QuerySet[Assistant]
+    ) -> TemplateResponse:
+        """Shown on a page of its own, never in a message (messages are kept in the session
+        or a cookie until read)."""
+        issued, refused = [], []
         for assistant in queryset:
             try:
                 token = services.issue_device_token(assistant=assistant, name="issued in admin")
             except LedgerError as error:
-                self.message_user(request, f"{assistant}: {error.text}", messages.ERROR)
+                refused.append(f"{assistant}: {error.text}")
             else:
-                self.message_user(
-                    request,
-                    f"{assistant}: device token {token} (copy it into the app now; it is not "
-                    "stored and cannot be shown again)",
-                    messages.WARNING,
-                )
+                issued.append((assistant, token))
+        response = TemplateResponse(
+            request,
+            "admin/agents/device_tokens.html",
+            {
+                **self.admin_site.each_context(request),
+                "issued": issued,
+                "refused": refused,
+                "back": request.get_full_path(),
+            },
+        )
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 @admin.register(AgentDevice)

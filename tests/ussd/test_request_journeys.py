@@ -73,7 +73,7 @@ def test_a_wrong_pin_asks_for_no_reversal(alice, bob, fund, phone_of):
 def ask(requester, payer, amount=50_000, note="school fees", key="r1"):
     return services.request_payment(
         requester=requester,
-        requester_name=requester.customer.name,
+        requester_name="Bob the plumber",
         payer=payer.customer,
         amount=amount,
         idempotency_key=key,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ussd.sms.encoding import plain_name
-from ussd.sms.receipts import local_phone
+from ussd.sms.receipts import fit_one_sms, local_phone
 from ussd.sms.services import queue_sms
 from wallets.models import (
     Customer,
@@ -62,14 +63,8 @@ def reversal_requested(message: OutboxMessage) -> None:
     )
     sender, recipient = request.requested_by, recipient_wallet(request.original).customer
     values = _reversal_values(request)
-    _notify(sender, "asked", request, REVERSAL_ASKED, values | {"counterparty": _name(recipient)})
-    _notify(
-        recipient,
-        "asked",
-        request,
-        REVERSAL_ASKED_OF_YOU,
-        values | {"counterparty": _name(sender)},
-    )
+    _notify(sender, "asked", request, REVERSAL_ASKED, values, party=recipient)
+    _notify(recipient, "asked", request, REVERSAL_ASKED_OF_YOU, values, party=sender)
 
 
 def reversal_decided(message: OutboxMessage) -> None:
@@ -122,16 +117,29 @@ def _notify(
     customer: Customer | None,
     event: str,
     request: ReversalRequest,
-    template: object,
+    template: Promise,
     values: dict[str, str],
+    party: Customer | None = None,
 ) -> None:
     if customer is not None:
-        _send(customer, f"reversal-request:{request.pk}:{event}", template, values)
+        key = f"reversal-request:{request.pk}:{event}"
+        _send(customer, key, template, values, party=party)
 
 
-def _send(customer: Customer, key: str, template: object, values: dict[str, str]) -> None:
+def _send(
+    customer: Customer,
+    key: str,
+    template: Promise,
+    values: dict[str, str],
+    party: Customer | None = None,
+) -> None:
+    """Queue `template` in the customer's language; the `party` named in it ({counterparty})
+    is shortened, as in receipts, to keep the text in one SMS."""
     with translation.override(customer.language):
-        text = str(template).format(**values)
+        if party is not None:
+            text = fit_one_sms(template, values, plain_name(party.name), local_phone(party.phone))
+        else:
+            text = str(template).format(**values)
     queue_sms(
         to=customer.phone,
         text=text,

@@ -69,9 +69,9 @@ def request_payment(
 def pending_requests(payer: Customer) -> list[PaymentRequest]:
     """The payer's requests still waiting for an answer, oldest first."""
     return list(
-        PaymentRequest.objects.filter(
-            payer=payer, state=PaymentRequestState.PENDING, expires_at__gt=timezone.now()
-        ).order_by("id")
+        PaymentRequest.objects.select_related("requester__customer")
+        .filter(payer=payer, state=PaymentRequestState.PENDING, expires_at__gt=timezone.now())
+        .order_by("id")
     )
 
 
