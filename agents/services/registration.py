@@ -1,9 +1,9 @@
 """Registering a customer at an agent: ID seen over the counter, wallet opened at tier 1.
 
 The wallet is opened by `wallets.services.register_customer` (which applies the duplicate-ID
-policy); then, in one transaction, the `Registration` records which assistant did it and the
-welcome SMS is queued. The customer has no PIN yet: they set one on their first dial, on their
-own phone, so the agent never learns it.
+policy), and in the same transaction the `Registration` records which assistant did it and the
+welcome SMS is queued: all of it or none. The customer has no PIN yet: they set one on their
+first dial, on their own phone, so the agent never learns it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone, translation
 
 from agents import errors, texts
@@ -39,7 +38,7 @@ def register_customer_at_agent(
     by SMS. AlreadyRegistered / DuplicateIdNumber come from the wallets policy."""
     assistant = acting_assistant(assistant)
     check_identity(id_type=id_type, id_number=id_number, date_of_birth=date_of_birth)
-    customer = wallet_services.register_customer(
+    return wallet_services.register_customer(
         phone=phone,
         name=name,
         language=language or settings.LANGUAGE_CODE,
@@ -48,16 +47,16 @@ def register_customer_at_agent(
         id_number=id_number,
         date_of_birth=date_of_birth,
         currency=assistant.store.agent.currency,
+        along=lambda customer: record(customer, assistant),
     )
-    with transaction.atomic():
-        Registration.objects.create(
-            customer=customer,
-            assistant=assistant,
-            store=assistant.store,
-            agent=assistant.store.agent,
-        )
-        queue_welcome(customer)
-    return customer
+
+
+def record(customer: Customer, assistant: Assistant) -> None:
+    """Who registered the customer, and their welcome SMS: with the wallet, in its transaction."""
+    Registration.objects.create(
+        customer=customer, assistant=assistant, store=assistant.store, agent=assistant.store.agent
+    )
+    queue_welcome(customer)
 
 
 def check_identity(*, id_type: str, id_number: str, date_of_birth: datetime.date | None) -> None:

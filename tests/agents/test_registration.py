@@ -110,3 +110,13 @@ def test_a_device_token_is_issued_only_to_an_active_assistant(network):
     type(network.assistant).objects.filter(pk=network.assistant.pk).update(status="suspended")
     with pytest.raises(errors.AssistantNotActive):
         services.issue_device_token(assistant=network.assistant, name="Kevin's phone")
+
+
+def test_a_registration_that_fails_half_way_leaves_no_wallet(network, monkeypatch):
+    def broken(customer):
+        raise RuntimeError("the SMS outbox is unavailable")
+
+    monkeypatch.setattr("agents.services.registration.queue_welcome", broken)
+    with pytest.raises(RuntimeError):
+        register(network.owner)
+    assert not Customer.objects.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,11 +25,13 @@ def register_customer(
     id_number: str = "",
     date_of_birth: datetime.date | None = None,
     currency: str | None = None,
+    along: Callable[[Customer], None] | None = None,
 ) -> Customer:
     """Create a customer with a wallet in `currency`.
 
     An existing phone number is refused; an ID number already registered is refused or flagged
-    for review, as `KYC_DUPLICATE_ID` says.
+    for review, as `KYC_DUPLICATE_ID` says. `along` runs in the same transaction with the new
+    customer, for what must exist with it or not at all (who registered them, a welcome SMS).
     """
     phone = normalize_phone(phone)
     if Customer.objects.filter(phone=phone).exists():
@@ -47,6 +50,8 @@ def register_customer(
     customer.full_clean()
     customer.save()
     _wallet_for(customer, currency or settings.DEFAULT_CURRENCY)
+    if along is not None:
+        along(customer)
     return customer
 
 
