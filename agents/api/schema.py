@@ -93,6 +93,7 @@ registration = extend_schema(
     tags=TAGS,
     summary="Register a customer (they set their PIN on their first dial)",
     request=RegistrationRequestSerializer,
+    parameters=[IDEMPOTENCY_KEY],
     responses={
         201: CustomerSerializer,
         200: CustomerSerializer,
@@ -106,6 +107,7 @@ cash_count = extend_schema(
     tags=TAGS,
     summary="Record the end-of-day cash count of the assistant's store",
     request=CashCountRequestSerializer,
+    parameters=[IDEMPOTENCY_KEY],
     responses={201: CashCountSerializer, 400: INVALID, 401: UNAUTHENTICATED, 403: PIN},
 )
 statement = extend_schema(

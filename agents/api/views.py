@@ -39,7 +39,7 @@ from agents.api.serializers import (
     RegistrationRequestSerializer,
     StatementQuerySerializer,
 )
-from agents.models import AgentDevice, Assistant
+from agents.models import AgentDevice, Assistant, CashCount
 from agents.services.network import acting_assistant
 from wallets.api.errors import InvalidIdempotencyKey
 from wallets.api.serializers import StatementLineSerializer
@@ -180,6 +180,7 @@ class RegistrationView(AgentView):
     def post(self, request: Request) -> Response:
         data = valid(RegistrationRequestSerializer, request)
         assistant = self.assistant(request)
+        device_key(request)  # required like every write; the phone number makes it idempotent
         existing = Customer.objects.filter(phone=data["phone"]).first()
         if existing is not None and registered_by(existing, assistant, data):
             return Response(customer_body(existing), status.HTTP_200_OK)
@@ -202,8 +203,12 @@ class CashCountView(AgentView):
     def post(self, request: Request) -> Response:
         data = valid(CashCountRequestSerializer, request)
         assistant = self.assistant(request)
-        verify_pin(assistant, data["pin"])
-        count = services.record_cash_count(assistant=assistant, counted=data["counted"])
+        key = device_key(request)
+        if not CashCount.objects.filter(idempotency_key=key).exists():  # a retry: no PIN try
+            verify_pin(assistant, data["pin"])
+        count = services.record_cash_count(
+            assistant=assistant, counted=data["counted"], idempotency_key=key
+        )
         return Response(CashCountSerializer(count).data, status.HTTP_201_CREATED)
 
 

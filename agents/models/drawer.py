@@ -87,6 +87,9 @@ class CashCount(models.Model):
         "agents.Assistant", on_delete=models.PROTECT, related_name="cash_counts"
     )
     counted_at = models.DateTimeField(default=timezone.now)
+    idempotency_key = models.CharField(
+        max_length=200, unique=True, null=True, blank=True, help_text="Set by the agent API."
+    )
 
     class Meta:
         ordering = ["-counted_at"]

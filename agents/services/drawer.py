@@ -15,7 +15,7 @@ from django.db.models import F
 
 from agents.models import Assistant, CashCount, CashDrawer, CashDrawerEntry, EntryKind, Store
 from agents.services.network import acting_assistant
-from wallets.errors import InvalidAmount
+from wallets.errors import IdempotencyConflict, InvalidAmount
 from wallets.models import Transaction, TransactionKind
 
 CASH_KINDS: dict[str, str] = {
@@ -67,11 +67,18 @@ def expected_cash(store: Store) -> int:
     return drawer.expected if drawer else 0
 
 
-def record_cash_count(*, assistant: Assistant, counted: int) -> CashCount:
+def record_cash_count(
+    *, assistant: Assistant, counted: int, idempotency_key: str | None = None
+) -> CashCount:
     """Record the cash counted in the assistant's store against what the drawer expects; the
-    count becomes the opening of the next period."""
+    count becomes the opening of the next period. With a key, a retry returns the first."""
     if not isinstance(counted, int) or counted < 0:
         raise InvalidAmount()
+    if idempotency_key and (done := CashCount.objects.filter(idempotency_key=idempotency_key)):
+        first = done.get()
+        if (first.store_id, first.counted) != (assistant.store_id, counted):
+            raise IdempotencyConflict()
+        return first
     assistant = acting_assistant(assistant)
     store = assistant.store
     catch_up(store)
@@ -84,6 +91,7 @@ def record_cash_count(*, assistant: Assistant, counted: int) -> CashCount:
             expected=drawer.expected,
             variance=variance,
             counted_by=assistant,
+            idempotency_key=idempotency_key or None,
         )
         if variance:
             CashDrawerEntry.objects.create(

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from agents import services
-from agents.models import AgentDevice
+from agents.models import AgentDevice, CashCount
 from tests.agents.conftest import ASSISTANT_PIN, KES, OWNER_PIN, Network, balance_of
 from wallets.models import Customer, Transaction, TransactionKind
 
@@ -139,11 +139,12 @@ def test_only_the_owner_buys_float(network, owner, counter):
 def test_the_statement_and_a_cash_count(owner):
     lines = owner.get(f"{BASE}/statement?limit=5").json()
     assert lines[0]["amount"] == 10_000 * KES  # the float bought when the network was built
-    count = owner.post(
-        f"{BASE}/cash-counts", {"counted": 4_900 * KES, "pin": OWNER_PIN}, format="json"
-    )
+    count = post(owner, "cash-counts", {"counted": 4_900 * KES, "pin": OWNER_PIN}, key="c1")
     assert count.status_code == 201
     assert count.json()["variance"] == -100 * KES
+    again = post(owner, "cash-counts", {"counted": 4_900 * KES, "pin": "0000"}, key="c1")
+    assert again.json() == count.json()  # a retry records nothing new and costs no PIN try
+    assert CashCount.objects.count() == 1
 
 
 def test_the_pin_never_comes_back_in_an_answer(counter, wanjiku):
