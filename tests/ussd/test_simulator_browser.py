@@ -12,8 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.agents.conftest import ASSISTANT_PIN, KES, OWNER_PIN, build_network, customer_wallet
 from tests.conftest import balance
-from wallets import outbox
+from wallets import outbox, services
+from wallets.invariants import check_ledger
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
 pytestmark = [
@@ -87,3 +89,65 @@ def test_a_customer_sends_money_in_the_simulator(alice, bob, fund, live_server, 
         )
     sender_inbox = page.locator(f".phone[data-phone='{alice.customer.phone}'] [data-role=inbox]")
     assert "Fee KES 7" in sender_inbox.text_content()
+
+
+def use_phone(page, number: str, replies: list[tuple[str, str]], first: str) -> str:
+    """Dial on the simulator's phone `number`, check `first` shows, then type each reply and
+    wait for its expected text; return the last screen."""
+    phone = page.locator(f".phone[data-phone='{number}']")
+    screen = phone.locator("[data-role=screen]")
+    phone.locator("[data-role=dial]").click()
+    page.wait_for_function(
+        "([el, t]) => el.textContent.includes(t)", arg=[screen.element_handle(), first]
+    )
+    for reply, expected in replies:
+        phone.locator("[data-role=input]").fill(reply)
+        phone.locator("[data-role=send]").click()
+        page.wait_for_function(
+            "([el, text]) => el.textContent.includes(text)",
+            arg=[screen.element_handle(), expected],
+        )
+    return screen.text_content() or ""
+
+
+def test_an_agent_cashes_in_and_the_customer_withdraws_at_another_store(live_server, browser_page):
+    network = build_network()
+    wanjiku = customer_wallet("+254700100101", "Wanjiku Kamau", "28451937", 1_000 * KES)
+    assert wanjiku.customer is not None
+    services.set_pin(wanjiku.customer, "4821")
+    page = browser_page
+    page.goto(f"{live_server.url}/simulator/")
+
+    # The assistant at store 2 takes KES 2,000 in cash for Wanjiku.
+    deposit = [
+        ("1", "customer's phone"),
+        ("0700100101", "Cash in for WANJIKU KAMAU"),
+        ("2000", "ID number"),
+        ("28451937", "Deposit KES 2,000"),
+        (ASSISTANT_PIN, "Confirmed"),
+    ]
+    assert "deposited to WANJIKU KAMAU" in use_phone(
+        page, network.assistant.phone, deposit, "Cash in"
+    )
+    # She withdraws KES 1,500 at store 1, which the owner serves.
+    withdrawal = [
+        ("2", "From agent"),
+        ("1", "agent number"),
+        ("100201", "store number"),
+        ("1", "Withdraw at WANJIKU SHOP"),
+        ("1500", "Fee KES 29"),
+        ("4821", "Confirmed"),
+    ]
+    assert "Take KES 1,500 from WANJIKU SHOP" in use_phone(
+        page, wanjiku.customer.phone, withdrawal, "Withdraw cash"
+    )
+    # The owner reads the commission both operations earned (80%, the rest to head office).
+    balances = use_phone(
+        page,
+        network.owner.phone,
+        [("4", "Balances"), ("1", "agent PIN"), (OWNER_PIN, "Float")],
+        "Float and commission",
+    )
+    assert "Commission KES 18.40." in balances  # 80% of KES 11 (deposit) + KES 12 (withdrawal)
+    assert balance(wanjiku) == 1_500 * KES - 29 * KES
+    assert check_ledger() == []
