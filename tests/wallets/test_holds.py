@@ -239,3 +239,16 @@ def test_expiry_skips_a_hold_committed_after_it_was_found(alice, fund, monkeypat
     assert Hold.objects.get(pk=raced.pk).state == HoldState.COMMITTED
     assert Hold.objects.get(pk=overdue.pk).state == HoldState.RELEASED
     assert (balance(alice), available(alice)) == (9_000, 9_000)
+
+
+def test_an_open_hold_can_be_extended_and_an_ended_one_cannot(alice, fund):
+    fund(alice, 10_000)
+    soon = timezone.now() + datetime.timedelta(minutes=5)
+    later = soon + datetime.timedelta(days=2)
+    hold = services.place_hold(
+        account=alice, amount=1_000, reason="payout", idempotency_key="h-ext", deadline=soon
+    )
+    assert services.extend_hold(hold=hold, deadline=later).deadline == later
+    assert services.extend_hold(hold=hold, deadline=soon).deadline == later  # never shortened
+    services.release_hold(hold=hold, reason="done")
+    assert services.extend_hold(hold=hold, deadline=later + later.resolution).deadline == later

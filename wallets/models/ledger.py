@@ -142,6 +142,8 @@ class TransactionKind(models.TextChoices):
     CASH_OUT = "cash_out", "Cash-out at an agent"
     FLOAT_TRANSFER = "float_transfer", "Float purchase or return"
     COMMISSION_MOVE = "commission_move", "Commission moved to float"
+    OPERATOR_TOP_UP = "operator_top_up", "Top-up from an operator"
+    OPERATOR_PAYOUT = "operator_payout", "Withdrawal to an operator"
 
 
 class TransactionStatus(models.TextChoices):

@@ -10,7 +10,13 @@ from wallets.services.accounts import (
     set_language,
 )
 from wallets.services.airtime import buy_airtime
-from wallets.services.holds import commit_hold, expire_overdue_holds, place_hold, release_hold
+from wallets.services.holds import (
+    commit_hold,
+    expire_overdue_holds,
+    extend_hold,
+    place_hold,
+    release_hold,
+)
 from wallets.services.payment_requests import (
     decline_request,
     expire_payment_requests,
@@ -49,6 +55,7 @@ __all__ = [
     "expire_overdue_holds",
     "expire_payment_requests",
     "expire_reversal_requests",
+    "extend_hold",
     "fee_for",
     "find_replay",
     "fund_from_issuance",

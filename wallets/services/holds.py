@@ -122,6 +122,16 @@ def commit_hold(
     )
 
 
+@transaction.atomic(durable=True)
+def extend_hold(*, hold: Hold, deadline: datetime.datetime) -> Hold:
+    """Push an open hold's deadline back (a payout whose outcome is still unknown must stay
+    held until it is known). Ended holds are left as they are."""
+    Hold.objects.filter(pk=hold.pk, state=HoldState.OPEN, deadline__lt=deadline).update(
+        deadline=deadline
+    )
+    return Hold.objects.get(pk=hold.pk)
+
+
 def expire_overdue_holds(now: datetime.datetime | None = None, batch: int = 500) -> int:
     """Release every open hold past its deadline; return how many were released."""
     now = now or timezone.now()
