@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ussd",
     "ussd.sms",
     "agents",
+    "operators",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,38 @@ AGENT_VELOCITY_MAX_CUSTOMER_OPERATIONS = int(
 # How long a customer's one-time withdrawal code works.
 WITHDRAWAL_CODE_MINUTES = int(os.environ.get("WITHDRAWAL_CODE_MINUTES", "10"))
 
+# --- Mobile-money operators (operators/) ---
+SERVICE_NAME = os.environ.get("SERVICE_NAME", "AgentNet")
+# The callback URL is <callback base>/operators/<code>/<OPERATOR_CALLBACK_TOKEN>/<kind>/.
+OPERATOR_CALLBACK_TOKEN = os.environ.get("OPERATOR_CALLBACK_TOKEN", "dev-operator-token")
+if not DEBUG and OPERATOR_CALLBACK_TOKEN.startswith("dev-"):
+    raise RuntimeError("Set OPERATOR_CALLBACK_TOKEN when DJANGO_DEBUG is false.")
+OPERATOR_ALLOWED_IPS = env_list("OPERATOR_ALLOWED_IPS")
+OPERATOR_TIMEOUT_SECONDS = float(os.environ.get("OPERATOR_TIMEOUT_SECONDS", "10"))
+# Status queries of an open request: first after this, then doubling, at most this far apart.
+OPERATOR_FIRST_CHECK_SECONDS = int(os.environ.get("OPERATOR_FIRST_CHECK_SECONDS", "30"))
+OPERATOR_MAX_CHECK_SECONDS = int(os.environ.get("OPERATOR_MAX_CHECK_SECONDS", "3600"))
+# A payout's money stays held this long at a time; an unknown outcome extends it.
+OPERATOR_PAYOUT_HOLD_HOURS = int(os.environ.get("OPERATOR_PAYOUT_HOLD_HOURS", "48"))
+# Credentials come from OPERATOR_<CODE>_<NAME> variables; in development these defaults match
+# the built-in operator simulator.
+OPERATOR_DEFAULT_CREDENTIALS = (
+    {
+        "consumer_key": "sim-key",
+        "consumer_secret": "sim-secret",
+        "passkey": "sim-passkey",
+        "initiator_name": "sim-initiator",
+        "security_credential": "sim-credential",
+        "subscription_key_collection": "sim-subscription",
+        "subscription_key_disbursement": "sim-subscription",
+        "api_user": "sim-user",
+        "api_key": "sim-api-key",
+        "target_environment": "sandbox",
+    }
+    if DEBUG
+    else {}
+)
+
 # --- PINs: Argon2id over HMAC-SHA256(pepper, pin); the pepper never lives in the database ---
 PIN_PEPPER = os.environ.get("PIN_PEPPER", "dev-only-pin-pepper-change-me")
 if not DEBUG and PIN_PEPPER.startswith("dev-only"):
@@ -238,6 +271,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "wallets.tasks.deliver_outbox", "schedule": 1.0},
     "expire-overdue-holds": {"task": "wallets.tasks.expire_overdue_holds", "schedule": 60.0},
     "check-ledger": {"task": "wallets.tasks.check_ledger", "schedule": 3600.0},
+    "check-operator-requests": {"task": "operators.tasks.check_requests", "schedule": 15.0},
+    "reconcile-operators": {
+        "task": "operators.tasks.reconcile_yesterday",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # Last month's commission statements, SMSed to each agent, on the 1st at 06:00.
     "agent-commission-statements": {
         "task": "agents.tasks.send_commission_statements",

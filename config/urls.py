@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("wallets.api.urls")),
     path("ussd/", include("ussd.urls")),
     path("sms/", include("ussd.sms.urls")),
+    path("operators/", include("operators.urls")),
     path("simulator/", simulator.page, name="simulator"),
     path("simulator/inbox/", simulator.inbox, name="simulator-inbox"),
 ]

@@ -1,0 +1,303 @@
+"""Money across the operator boundary: top-ups (collections) and withdrawals (payouts).
+
+Every request is a row first (the row is its own outbox: a task sends it after commit, and
+the poller re-sends one a lost task left unsent); the operator dedupes on our `reference`.
+Outcomes arrive by callback, by status query or from the statement, in any order and any
+number of times: `apply_outcome` moves a request forward once and posts its money once
+(the posting's idempotency key is the request's reference).
+
+- Top-up: nothing moves until the operator says it succeeded; then settlement -> wallet.
+- Withdrawal: amount plus fee are held on the wallet first; success commits the hold into
+  wallet -> settlement (+ fee income), failure releases it, and an unknown outcome keeps it
+  held (its deadline is pushed back) until a status query or the statement settles it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from operators.adapters.base import OperatorError, OperatorUnavailable, Outcome, Status
+from operators.conf import adapter_of
+from operators.models import (
+    FINAL_STATES,
+    Operator,
+    OperatorRequest,
+    RequestKind,
+    RequestState,
+)
+from wallets import errors, services
+from wallets.models import Account, AccountKind, Channel, TransactionKind
+from wallets.models.rules import TariffKind
+from wallets.services.posting import Leg, post_transaction, request_hash
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATES = (RequestState.PENDING, RequestState.UNKNOWN)
+
+
+def settlement_account(operator: Operator) -> Account:
+    """Our mirror of the money we hold at the operator."""
+    return services.house_account(AccountKind.SETTLEMENT, operator.currency, name=operator.code)
+
+
+def start_top_up(
+    *, operator: Operator, wallet: Account, amount: int, idempotency_key: str
+) -> OperatorRequest:
+    """Ask the operator to collect `amount` from the wallet owner's phone, once per key."""
+    _check(operator, wallet, amount)
+    return _create(operator, wallet, RequestKind.COLLECTION, amount, 0, idempotency_key, None)
+
+
+def start_withdrawal(
+    *, operator: Operator, wallet: Account, amount: int, idempotency_key: str
+) -> OperatorRequest:
+    """Hold amount plus fee on the wallet, then ask the operator to pay the owner's phone."""
+    _check(operator, wallet, amount)
+    if done := OperatorRequest.objects.filter(idempotency_key=idempotency_key).first():
+        return done
+    fee = services.fee_for(TariffKind.SEND_MONEY, wallet.currency, amount)
+    hold = services.place_hold(
+        account=wallet,
+        amount=amount + fee,
+        reason=f"payout to {operator.code}",
+        idempotency_key=f"operator-hold:{idempotency_key}",
+        deadline=timezone.now() + hold_time(),
+    )
+    return _create(operator, wallet, RequestKind.PAYOUT, amount, fee, idempotency_key, hold)
+
+
+def hold_time() -> datetime.timedelta:
+    return datetime.timedelta(hours=settings.OPERATOR_PAYOUT_HOLD_HOURS)
+
+
+def _check(operator: Operator, wallet: Account, amount: int) -> None:
+    if amount <= 0:
+        raise errors.InvalidAmount()
+    if not operator.active:
+        raise errors.LedgerError(f"{operator.name} is not available now.")
+    if wallet.customer is None or wallet.currency != operator.currency:
+        raise errors.CurrencyMismatch()
+    if operator.kind == "daraja" and amount % 100:
+        raise errors.InvalidAmount("M-Pesa moves whole shillings only.")
+
+
+def _create(
+    operator: Operator,
+    wallet: Account,
+    kind: str,
+    amount: int,
+    fee: int,
+    key: str,
+    hold: Any,
+) -> OperatorRequest:
+    if wallet.customer is None:  # checked by _check; typed as optional
+        raise errors.CurrencyMismatch()
+    with transaction.atomic(durable=True):
+        request, created = OperatorRequest.objects.get_or_create(
+            idempotency_key=key,
+            defaults={
+                "operator": operator,
+                "kind": kind,
+                "wallet": wallet,
+                "phone": wallet.customer.phone,
+                "amount": amount,
+                "fee": fee,
+                "currency": wallet.currency,
+                "hold": hold,
+                "next_check_at": timezone.now() + first_check_delay(),
+            },
+        )
+        if created:
+            transaction.on_commit(lambda: _queue_send(request.pk))
+    if not created and hold is not None and request.hold_id != hold.pk:
+        services.release_hold(hold=hold, reason="duplicate payout request")
+    return request
+
+
+def first_check_delay() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.OPERATOR_FIRST_CHECK_SECONDS)
+
+
+def _queue_send(request_id: int) -> None:
+    from operators.tasks import send_request
+
+    try:
+        send_request.delay(request_id)
+    except Exception:  # the poller re-sends what was never sent
+        logger.warning("could not queue operator request %s", request_id, exc_info=True)
+
+
+def send(request: OperatorRequest) -> OperatorRequest:
+    """Send the request to the operator (again, if a first attempt may have been lost: the
+    operator dedupes on our reference). Never raises for the operator's failures."""
+    request.refresh_from_db()
+    if request.state not in OPEN_STATES or request.sent_at is not None:
+        return request
+    adapter = adapter_of(request.operator)
+    call = adapter.collect if request.kind == RequestKind.COLLECTION else adapter.pay_out
+    try:
+        outcome = call(
+            reference=str(request.reference),
+            phone=request.phone,
+            amount=request.amount,
+            description=f"{settings.SERVICE_NAME} {request.get_kind_display()}"[:100],
+        )
+    except OperatorUnavailable as error:
+        if not error.sent:  # nothing left us: the poller sends it again, nothing to find out
+            return _keep_open(
+                request, Outcome(Status.PENDING, detail=str(error)[:200]), checked=True
+            )
+        # It may have reached them: find out (status query, callback, statement), never guess.
+        # Not sent again: Daraja does not dedupe a resent request on our reference.
+        outcome = Outcome(Status.UNKNOWN, reason="operator_error", detail=str(error)[:200])
+    except OperatorError as error:  # refused before anything happened
+        outcome = Outcome(Status.FAILED, reason="operator_error", detail=str(error)[:200])
+    OperatorRequest.objects.filter(pk=request.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
+    return apply_outcome(request, outcome)
+
+
+def check(request: OperatorRequest) -> OperatorRequest:
+    """Ask the operator where an open request stands (the poller), with backoff."""
+    request.refresh_from_db()
+    if request.state not in OPEN_STATES:
+        return request
+    if request.sent_at is None:
+        return send(request)
+    try:
+        outcome = adapter_of(request.operator).status(
+            reference=str(request.reference),
+            kind=request.kind,
+            operator_reference=request.operator_reference,
+        )
+    except OperatorError as error:
+        outcome = Outcome(Status.UNKNOWN, reason="operator_error", detail=str(error)[:200])
+    return apply_outcome(request, outcome, checked=True)
+
+
+def apply_outcome(
+    request: OperatorRequest, outcome: Outcome, *, checked: bool = False
+) -> OperatorRequest:
+    """Move the request forward by what the operator said; post or release its money once."""
+    request.refresh_from_db()
+    if request.state in FINAL_STATES:
+        return request  # a duplicate or late report: the first final word stands
+    if outcome.status == Status.SUCCEEDED and outcome.amount not in (None, request.amount):
+        # The operator moved another amount: nothing is posted on a guess; reconciliation
+        # (and a person) decides. The payout's money stays held.
+        outcome = Outcome(
+            Status.UNKNOWN,
+            operator_reference=outcome.operator_reference,
+            reason="amount_mismatch",
+            detail=f"operator reported {outcome.amount}, we asked {request.amount}",
+        )
+    if outcome.status == Status.SUCCEEDED:
+        return _succeed(request, outcome)
+    if outcome.status == Status.FAILED:
+        return _fail(request, outcome)
+    return _keep_open(request, outcome, checked=checked)
+
+
+def _succeed(request: OperatorRequest, outcome: Outcome) -> OperatorRequest:
+    settlement = settlement_account(request.operator)
+    wallet = request.wallet
+    if request.kind == RequestKind.COLLECTION:
+        posted = post_transaction(
+            kind=TransactionKind.OPERATOR_TOP_UP,
+            idempotency_key=f"operator:{request.reference}",
+            currency=request.currency,
+            amount=request.amount,
+            legs=[Leg(settlement, wallet, request.amount)],
+            fingerprint=request_hash("operator_top_up", str(request.reference)),
+            channel=Channel.SYSTEM,
+            initiator=f"operator:{request.operator.code}",
+            metadata=_metadata(request, outcome),
+            receiver_limits=False,  # the money has arrived: a cap is checked when starting
+        )
+    else:
+        if request.hold is None:
+            raise errors.HoldNotOpen()
+        legs = [Leg(wallet, settlement, request.amount)]
+        if request.fee:
+            fee_income = services.house_account(AccountKind.FEE_INCOME, request.currency)
+            legs.append(Leg(wallet, fee_income, request.fee))
+        posted = services.commit_hold(
+            hold=request.hold,
+            legs=legs,
+            kind=TransactionKind.OPERATOR_PAYOUT,
+            initiator=f"operator:{request.operator.code}",
+        )
+    _finish(request, RequestState.SUCCEEDED, outcome, transaction_id=posted.pk)
+    request.refresh_from_db()
+    return request
+
+
+def _fail(request: OperatorRequest, outcome: Outcome) -> OperatorRequest:
+    if request.hold is not None:
+        try:
+            services.release_hold(hold=request.hold, reason=f"payout failed: {outcome.reason}")
+        except errors.HoldNotOpen:  # committed meanwhile by a success: that one stands
+            request.refresh_from_db()
+            return request
+    _finish(request, RequestState.FAILED, outcome)
+    request.refresh_from_db()
+    return request
+
+
+def _keep_open(request: OperatorRequest, outcome: Outcome, *, checked: bool) -> OperatorRequest:
+    attempts = request.attempts + (1 if checked else 0)
+    wait = min(
+        settings.OPERATOR_FIRST_CHECK_SECONDS * 2**attempts, settings.OPERATOR_MAX_CHECK_SECONDS
+    )
+    fields: dict[str, Any] = {
+        "attempts": attempts,
+        "next_check_at": timezone.now() + datetime.timedelta(seconds=wait),
+        "operator_reference": outcome.operator_reference or request.operator_reference,
+    }
+    if outcome.status == Status.UNKNOWN:
+        fields.update(state=RequestState.UNKNOWN, reason=outcome.reason, detail=outcome.detail)
+    OperatorRequest.objects.filter(pk=request.pk, state__in=OPEN_STATES).update(**fields)
+    if request.hold is not None and request.hold.deadline < timezone.now() + hold_time() / 2:
+        services.extend_hold(hold=request.hold, deadline=timezone.now() + hold_time())
+    request.refresh_from_db()
+    return request
+
+
+@transaction.atomic(durable=True)
+def _finish(
+    request: OperatorRequest, state: str, outcome: Outcome, transaction_id: int | None = None
+) -> None:
+    OperatorRequest.objects.filter(pk=request.pk, state__in=OPEN_STATES).update(
+        state=state,
+        reason=outcome.reason,
+        detail=outcome.detail[:200],
+        operator_reference=outcome.operator_reference or request.operator_reference,
+        transaction_id=transaction_id,
+        finished_at=timezone.now(),
+        next_check_at=None,
+    )
+
+
+def due_for_check(now: datetime.datetime | None = None) -> Any:
+    """Open requests whose next check is due (or never sent), oldest first."""
+    now = now or timezone.now()
+    return OperatorRequest.objects.filter(
+        Q(state__in=OPEN_STATES) & (Q(next_check_at__lte=now) | Q(next_check_at__isnull=True))
+    ).order_by("next_check_at", "id")
+
+
+def _metadata(request: OperatorRequest, outcome: Outcome) -> dict[str, Any]:
+    return {
+        "operator": request.operator.code,
+        "operator_request": str(request.reference),
+        "operator_reference": outcome.operator_reference,
+        "phone": request.phone,
+    }

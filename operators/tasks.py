@@ -1,0 +1,53 @@
+"""Operator jobs. Tasks take ids and call services, which are idempotent: a redelivered or
+concurrent run does no harm (acks_late, reject on worker loss, prefetch 1: config/celery)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from operators import callbacks, reconciliation, services
+from operators.adapters.base import OperatorError
+from operators.models import Operator, OperatorCallback, OperatorRequest
+
+logger = logging.getLogger(__name__)
+CHECK_BATCH = 200
+
+
+@shared_task(name="operators.tasks.send_request", ignore_result=True)
+def send_request(request_id: int) -> None:
+    services.send(OperatorRequest.objects.get(pk=request_id))
+
+
+@shared_task(name="operators.tasks.process_callback", ignore_result=True)
+def process_callback(callback_id: int) -> None:
+    callbacks.process(OperatorCallback.objects.get(pk=callback_id))
+
+
+@shared_task(name="operators.tasks.check_requests")
+def check_requests() -> int:
+    """Beat: send what was never sent, query what is overdue (backoff, capped), once each."""
+    checked = 0
+    for request in services.due_for_check()[:CHECK_BATCH]:
+        try:
+            services.check(request)
+        except Exception:  # one bad request must not stop the others; it is checked again
+            logger.exception("checking operator request %s failed", request.reference)
+        checked += 1
+    return checked
+
+
+@shared_task(name="operators.tasks.reconcile_yesterday")
+def reconcile_yesterday() -> int:
+    """Beat, early each morning: yesterday's statement of every active operator."""
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    breaks = 0
+    for operator in Operator.objects.filter(active=True):
+        try:
+            breaks += reconciliation.reconcile_day(operator, day).breaks
+        except OperatorError:  # the statement is not there yet: the next run retries
+            logger.warning("no %s statement for %s yet", operator.code, day, exc_info=True)
+    return breaks

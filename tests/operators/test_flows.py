@@ -1,0 +1,184 @@
+"""Top-ups and withdrawals through the simulated operators, over real HTTP both ways, with
+the faults operators really have. Money ends right, once, and the ledger holds."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.utils import timezone
+
+from operators import services
+from operators.models import BreakKind, BreakState, OperatorCallback, RequestState
+from operators.reconciliation import approve, propose, reconcile_day
+from operators.tasks import check_requests
+from tests.conftest import balance
+from wallets.models import HoldState, Transaction, TransactionKind
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+KES = 100
+
+
+def settlement(operator) -> int:
+    return services.settlement_account(operator).current_balance()
+
+
+@pytest.mark.parametrize("operator_name", ["mpesa", "momo"])
+def test_a_top_up_credits_the_wallet_once_when_the_operator_confirms(
+    request, operator_name, amina, settled
+):
+    operator = request.getfixturevalue(operator_name)
+    top_up = services.start_top_up(
+        operator=operator, wallet=amina, amount=500 * KES, idempotency_key="t1"
+    )
+    top_up = settled(top_up)
+    assert top_up.state == RequestState.SUCCEEDED, (top_up.reason, top_up.detail)
+    assert balance(amina) == 500 * KES
+    assert settlement(operator) == -500 * KES  # money now held for us at the operator
+    assert Transaction.objects.filter(kind=TransactionKind.OPERATOR_TOP_UP).count() == 1
+    again = services.start_top_up(
+        operator=operator, wallet=amina, amount=500 * KES, idempotency_key="t1"
+    )
+    assert again == top_up
+    assert balance(amina) == 500 * KES
+
+
+def test_a_duplicated_callback_posts_once(mpesa, operator_simulator, amina, settled):
+    operator_simulator.inject("duplicate_callback", operator="mpesa")
+    top_up = settled(
+        services.start_top_up(operator=mpesa, wallet=amina, amount=300 * KES, idempotency_key="d")
+    )
+    operator_simulator.wait_until_idle()
+    assert top_up.state == RequestState.SUCCEEDED
+    assert balance(amina) == 300 * KES
+    assert OperatorCallback.objects.filter(request=top_up).count() == 2
+    assert OperatorCallback.objects.filter(request=top_up, problem="duplicate").count() == 1
+
+
+def test_a_lost_callback_is_settled_by_the_status_query(mpesa, operator_simulator, amina, settings):
+    settings.OPERATOR_FIRST_CHECK_SECONDS = 0
+    operator_simulator.inject("lose_callback", operator="mpesa")
+    top_up = services.start_top_up(
+        operator=mpesa, wallet=amina, amount=200 * KES, idempotency_key="l"
+    )
+    operator_simulator.wait_until_idle()
+    top_up.refresh_from_db()
+    assert top_up.state == RequestState.PENDING
+    assert balance(amina) == 0
+    check_requests()
+    top_up.refresh_from_db()
+    assert top_up.state == RequestState.SUCCEEDED
+    assert balance(amina) == 200 * KES
+
+
+def test_a_callback_with_another_amount_posts_nothing_and_waits_for_a_person(
+    mpesa, operator_simulator, amina, settled
+):
+    operator_simulator.inject("wrong_amount", operator="mpesa")
+    top_up = settled(
+        services.start_top_up(operator=mpesa, wallet=amina, amount=400 * KES, idempotency_key="w")
+    )
+    assert (top_up.state, top_up.reason) == (RequestState.UNKNOWN, "amount_mismatch")
+    assert balance(amina) == 0
+
+
+@pytest.mark.parametrize("operator_name", ["mpesa", "momo"])
+def test_a_withdrawal_holds_then_pays_out_with_the_fee(
+    request, operator_name, amina, fund, settled
+):
+    operator = request.getfixturevalue(operator_name)
+    fund(amina, 1_000 * KES)
+    payout = services.start_withdrawal(
+        operator=operator, wallet=amina, amount=500 * KES, idempotency_key="p1"
+    )
+    assert payout.fee == 7 * KES
+    payout = settled(payout)
+    assert payout.state == RequestState.SUCCEEDED, (payout.reason, payout.detail)
+    amina.refresh_from_db()
+    assert (amina.balance, amina.held) == (1_000 * KES - 507 * KES, 0)
+    assert settlement(operator) == 500 * KES
+    assert payout.hold is not None
+    payout.hold.refresh_from_db()
+    assert payout.hold.state == HoldState.COMMITTED
+
+
+def test_a_failed_withdrawal_releases_the_hold(mpesa, operator_simulator, amina, fund, settled):
+    fund(amina, 1_000 * KES)
+    operator_simulator.set_balance("mpesa", None, balance=0)  # our business account is empty
+    payout = settled(
+        services.start_withdrawal(
+            operator=mpesa, wallet=amina, amount=500 * KES, idempotency_key="p2"
+        )
+    )
+    assert payout.state == RequestState.FAILED
+    amina.refresh_from_db()
+    assert (amina.balance, amina.held) == (1_000 * KES, 0)
+
+
+def test_a_withdrawal_that_times_out_stays_held_until_the_operator_says(
+    mpesa, operator_simulator, amina, fund, settings, settled
+):
+    settings.OPERATOR_TIMEOUT_SECONDS = 0.5
+    settings.OPERATOR_FIRST_CHECK_SECONDS = 0
+    fund(amina, 1_000 * KES)
+    operator_simulator.inject("timeout", operator="mpesa", delay=1.0)  # done after we gave up
+    payout = services.start_withdrawal(
+        operator=mpesa, wallet=amina, amount=500 * KES, idempotency_key="p3"
+    )
+    payout.refresh_from_db()
+    assert payout.state == RequestState.UNKNOWN
+    amina.refresh_from_db()
+    assert amina.held == 507 * KES  # unknown never releases
+    time.sleep(1.2)  # the operator finishes the payout it never answered
+    operator_simulator.wait_until_idle(timeout=10)
+    check_requests()  # the status query; Daraja answers it by a callback
+    payout = settled(payout, until_final=True)
+    assert payout.state == RequestState.SUCCEEDED, (payout.reason, payout.detail)
+    amina.refresh_from_db()
+    assert (amina.balance, amina.held) == (1_000 * KES - 507 * KES, 0)
+
+
+def test_a_spoofed_callback_with_a_wrong_token_is_403_and_records_nothing(mpesa, client):
+    response = client.post(
+        "/operators/mpesa/wrong-token/collection/?ref=x", "{}", content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert not OperatorCallback.objects.exists()
+
+
+def test_the_days_statement_reconciles_with_no_breaks(mpesa, operator_simulator, amina, settled):
+    for key in ("r1", "r2"):
+        settled(
+            services.start_top_up(
+                operator=mpesa, wallet=amina, amount=100 * KES, idempotency_key=key
+            )
+        )
+    operator_simulator.wait_until_idle()
+    day = timezone.localdate()
+    run = reconcile_day(mpesa, day)
+    assert (run.lines, run.matched, run.breaks) == (2, 2, 0)
+
+
+def test_missing_and_phantom_lines_become_breaks_and_need_two_people(
+    mpesa, operator_simulator, amina, settled, django_user_model
+):
+    operator_simulator.inject("missing_from_statement", operator="mpesa")
+    settled(
+        services.start_top_up(operator=mpesa, wallet=amina, amount=100 * KES, idempotency_key="m")
+    )
+    operator_simulator.inject(
+        "phantom_in_statement", operator="mpesa", amount=2_500, phone="254722555999"
+    )
+    operator_simulator.wait_until_idle()
+    run = reconcile_day(mpesa, timezone.localdate())
+    kinds = sorted(found.kind for found in run.found.all())
+    assert kinds == [BreakKind.MISSING_ON_OURS, BreakKind.MISSING_ON_THEIRS]
+    assert reconcile_day(mpesa, timezone.localdate()).found.count() == 2  # a rerun adds none
+    maker = django_user_model.objects.create_user("maker", is_staff=True)
+    checker = django_user_model.objects.create_user("checker", is_staff=True)
+    found = run.found.get(kind=BreakKind.MISSING_ON_OURS)
+    proposed = propose(found=found, staff=maker, proposal="operator error: reversed by them")
+    with pytest.raises(PermissionError):
+        approve(found=proposed, staff=maker)
+    assert approve(found=proposed, staff=checker).state == BreakState.RESOLVED
