@@ -1,5 +1,6 @@
-"""`make run`: migrate, load the demo network, then run the web server, a Celery worker and
-Celery beat together until Ctrl-C, which stops every one of them."""
+"""`make run`: migrate, load the demo network, then run the web server, a Celery worker,
+Celery beat and the operator simulator (simulated M-Pesa and MoMo) together until Ctrl-C,
+which stops every one of them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from config import devdb
+from operators import demo as operators_demo
+
 BANNER = """
 Agent network is running.
   Admin        http://{address}/admin/        (staff login above)
@@ -22,6 +26,7 @@ Agent network is running.
   Health       http://{address}/api/v1/health
   Database     {database}
   Celery       broker {broker}; worker and beat started
+  Operators    simulated M-Pesa and MoMo at {simulator}
 Press Ctrl-C to stop everything.
 """
 
@@ -34,7 +39,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, address: str, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("seed_demo")
+        call_command("seed_demo", callback_base_url=f"http://{address}")
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", address, "--noreload"],
@@ -51,6 +56,16 @@ class Command(BaseCommand):
                 "2",
             ],
             "beat": [python, "-m", "celery", "-A", "config", "beat", "-l", "INFO"],
+            "operators": [
+                python,
+                "manage.py",
+                "operator_simulator",
+                "--port",
+                str(operators_demo.SIMULATOR_PORT),
+                "--state-file",
+                str(devdb.DATA_DIR / "operator-simulator.json"),
+                "--quiet",
+            ],
         }
         # `docker stop`, systemd and a closed terminal send SIGTERM: stop as on Ctrl-C.
         signal.signal(signal.SIGTERM, _interrupt)
@@ -60,6 +75,7 @@ class Command(BaseCommand):
             BANNER.format(
                 address=address,
                 database=f"{database['NAME']} at {_database_host(database)}",
+                simulator=operators_demo.simulator_url(),
                 broker=settings.CELERY_BROKER_URL.split("@")[-1],
             )
         )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from agents import demo as agents_demo
+from operators import demo as operators_demo
 from wallets import demo, services
 from wallets.models import Channel, Customer, TierLimit
 from wallets.models.customers import IdType
@@ -29,6 +30,11 @@ class Command(BaseCommand):
     help = "Create the demo customers, balances, staff login and API token (safe to re-run)."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--callback-base-url",
+            default="http://127.0.0.1:8000",
+            help="Where the simulated operators call back (make run's web address).",
+        )
         parser.add_argument(
             "--force",
             action="store_true",
@@ -49,9 +55,9 @@ class Command(BaseCommand):
         open_self_registration()
         staff_created = seed_staff()
         token = seed_partner()
-        agent_lines = agents_demo.seed()
+        network_lines = agents_demo.seed() + operators_demo.seed(options["callback_base_url"])
         self.print_summary(new, staff_created, token)
-        for line in agent_lines:
+        for line in network_lines:
             self.stdout.write(line)
 
     def print_summary(self, new: int, staff_created: bool, token: Token) -> None:
