@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from operators import notices
 from operators.adapters.base import OperatorError, OperatorUnavailable, Outcome, Status
 from operators.conf import adapter_of
 from operators.models import (
@@ -275,7 +276,7 @@ def _keep_open(request: OperatorRequest, outcome: Outcome, *, checked: bool) -> 
 def _finish(
     request: OperatorRequest, state: str, outcome: Outcome, transaction_id: int | None = None
 ) -> None:
-    OperatorRequest.objects.filter(pk=request.pk, state__in=OPEN_STATES).update(
+    finished = OperatorRequest.objects.filter(pk=request.pk, state__in=OPEN_STATES).update(
         state=state,
         reason=outcome.reason,
         detail=outcome.detail[:200],
@@ -284,6 +285,8 @@ def _finish(
         finished_at=timezone.now(),
         next_check_at=None,
     )
+    if finished and state == RequestState.FAILED:
+        notices.tell_failure(request)
 
 
 def due_for_check(now: datetime.datetime | None = None) -> Any:

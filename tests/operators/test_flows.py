@@ -13,6 +13,8 @@ from operators.models import BreakKind, BreakState, OperatorCallback, RequestSta
 from operators.reconciliation import approve, propose, reconcile_day
 from operators.tasks import check_requests
 from tests.conftest import balance
+from ussd.sms.models import SmsMessage
+from wallets import outbox
 from wallets.models import HoldState, Transaction, TransactionKind
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -36,7 +38,11 @@ def test_a_top_up_credits_the_wallet_once_when_the_operator_confirms(
     assert top_up.state == RequestState.SUCCEEDED, (top_up.reason, top_up.detail)
     assert balance(amina) == 500 * KES
     assert settlement(operator) == -500 * KES  # money now held for us at the operator
-    assert Transaction.objects.filter(kind=TransactionKind.OPERATOR_TOP_UP).count() == 1
+    (posted,) = Transaction.objects.filter(kind=TransactionKind.OPERATOR_TOP_UP)
+    outbox.drain()
+    assert SmsMessage.objects.get(reference=posted.reference).text.startswith(
+        f"{posted.reference} Confirmed. KES 500 received from your {operator.name} on "
+    )
     again = services.start_top_up(
         operator=operator, wallet=amina, amount=500 * KES, idempotency_key="t1"
     )
@@ -101,6 +107,10 @@ def test_a_withdrawal_holds_then_pays_out_with_the_fee(
     assert payout.hold is not None
     payout.hold.refresh_from_db()
     assert payout.hold.state == HoldState.COMMITTED
+    outbox.drain()
+    (receipt,) = SmsMessage.objects.filter(reference=payout.transaction.reference)
+    assert f"KES 500 sent to your {operator.name} 0722555123 on " in receipt.text
+    assert "Fee KES 7. New balance KES 493." in receipt.text
 
 
 def test_a_failed_withdrawal_releases_the_hold(mpesa, operator_simulator, amina, fund, settled):
@@ -114,6 +124,9 @@ def test_a_failed_withdrawal_releases_the_hold(mpesa, operator_simulator, amina,
     assert payout.state == RequestState.FAILED
     amina.refresh_from_db()
     assert (amina.balance, amina.held) == (1_000 * KES, 0)
+    assert SmsMessage.objects.get(to=amina.customer.phone).text == (
+        "Your withdrawal of KES 500 to M-Pesa did not go through. The money is back in your wallet."
+    )
 
 
 def test_a_withdrawal_that_times_out_stays_held_until_the_operator_says(

@@ -60,6 +60,7 @@ LONG_VALUES = {
     "customer_name": "W" * 30,
     "customer_number": "0712345678",
     "operation_text": "Hamisha kamisheni",
+    "operator": "MTN MoMo",
 }
 
 

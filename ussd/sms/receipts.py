@@ -73,6 +73,17 @@ AIRTIME_BOUGHT = _(
     "New balance {balance}."
 )
 
+TOPPED_UP = _(
+    # Translators: an SMS receipt; {operator} is e.g. M-Pesa or MTN MoMo.
+    "{reference} Confirmed. {amount} received from your {operator} on {date} at {time}. "
+    "New balance {balance}."
+)
+PAID_OUT = _(
+    # Translators: an SMS receipt; {operator} is e.g. M-Pesa or MTN MoMo.
+    "{reference} Confirmed. {amount} sent to your {operator} {phone} on {date} at {time}. "
+    "Fee {fee}. New balance {balance}."
+)
+
 # The balance of each account right after a transaction whose last posting is %(last)s:
 # postings on a customer account are written under its row lock, so every later posting
 # on it has a higher id. One statement, so the balance and the postings agree.
@@ -207,7 +218,38 @@ def _airtime(context: Context) -> str:
     return str(AIRTIME_BOUGHT).format(**values)
 
 
+def _operator_top_up(context: Context) -> str:
+    values = context.common() | {
+        "amount": context.money(context.posted.amount),
+        "operator": _operator_name(context.posted),
+    }
+    return str(TOPPED_UP).format(**values)
+
+
+def _operator_payout(context: Context) -> str:
+    principal = next(p for p in context.postings if p.debit_account_id == context.wallet.pk)
+    fee = sum(p.amount for p in context.postings if p.credit_account.kind == "fee_income")
+    phone = context.wallet.customer.phone if context.wallet.customer else ""
+    values = context.common() | {
+        "amount": context.money(principal.amount),
+        "fee": context.money(fee),
+        "operator": _operator_name(context.posted),
+        "phone": local_phone(phone) if phone else "",
+    }
+    return str(PAID_OUT).format(**values)
+
+
+def _operator_name(posted: Transaction) -> str:
+    from operators.models import Operator  # the receipts know operators by code only
+
+    code = str(posted.metadata.get("operator") or posted.initiator.removeprefix("operator:"))
+    found = Operator.objects.filter(code=code).values_list("name", flat=True).first()
+    return found or code
+
+
 RENDERERS: dict[str, Callable[[Context], str]] = {
+    TransactionKind.OPERATOR_TOP_UP: _operator_top_up,
+    TransactionKind.OPERATOR_PAYOUT: _operator_payout,
     TransactionKind.AIRTIME: _airtime,
     TransactionKind.SEND_MONEY: _send_money,
     TransactionKind.FUND: _fund,

@@ -1,0 +1,39 @@
+"""The SMS a customer gets when an operator request fails (a success gets its receipt from
+the posting). Queued in the same transaction that records the failure, once per request."""
+
+from __future__ import annotations
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from operators.models import OperatorRequest, RequestKind
+from ussd.sms.services import queue_sms
+from wallets.money import format_amount
+
+TOP_UP_FAILED = _(
+    # Translators: an SMS; {operator} is e.g. M-Pesa; nothing was taken from the customer.
+    "Your top-up of {amount} from {operator} did not go through. No money was moved."
+)
+PAYOUT_FAILED = _(
+    # Translators: an SMS; the money held for the withdrawal is available again.
+    "Your withdrawal of {amount} to {operator} did not go through. The money is back in your "
+    "wallet."
+)
+
+
+def tell_failure(request: OperatorRequest) -> None:
+    customer = request.wallet.customer
+    if customer is None:
+        return
+    template = TOP_UP_FAILED if request.kind == RequestKind.COLLECTION else PAYOUT_FAILED
+    with translation.override(customer.language):
+        text = str(template).format(
+            amount=format_amount(request.amount, request.currency), operator=request.operator.name
+        )
+    queue_sms(
+        to=customer.phone,
+        text=text,
+        purpose="operator",
+        dedup_key=f"operator-failed:{request.reference}",
+        language=customer.language,
+    )
