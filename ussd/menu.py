@@ -2,21 +2,61 @@
 (people dial shortcuts like *384*1#): an option that is not offered yet keeps its number free.
 
     1 Send money   2 Withdraw cash   3 Buy airtime   4 Pay merchant (to come)   5 My account
+    6 M-Pesa and MoMo (top up from them, send to them)
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ussd import account_actions, actions, withdraw_actions
+from ussd import account_actions, actions, mobile_money, withdraw_actions
 from ussd.engine import Engine, Screen
 
 HOME = "home"
 
 MENU: dict[str, Screen] = {
     HOME: Screen(
-        _("Welcome {first_name}\n1. Send money\n2. Withdraw cash\n3. Buy airtime\n5. My account"),
-        options={"1": "send.to", "2": "withdraw", "3": "airtime", "5": "account"},
+        _(
+            "Welcome {first_name}\n1. Send money\n2. Withdraw cash\n3. Buy airtime\n"
+            "5. My account\n6. M-Pesa and MoMo"
+        ),
+        options={
+            "1": "send.to",
+            "2": "withdraw",
+            "3": "airtime",
+            "5": "account",
+            "6": mobile_money.list_operators,
+        },
+    ),
+    "mm": Screen(
+        _("Mobile money\n{mm_text}\n0. Back"),
+        save_as="direction",
+        parse=mobile_money.parse_choice,
+        then=mobile_money.to_amount,
+    ),
+    "mm.in.amount": Screen(
+        _("{mm_title}\nEnter amount\n0. Back"),
+        save_as="amount",
+        parse=mobile_money.parse_amount,
+        then=mobile_money.quote,
+    ),
+    "mm.out.amount": Screen(
+        _("{mm_title}\nEnter amount\n0. Back"),
+        save_as="amount",
+        parse=mobile_money.parse_amount,
+        then=mobile_money.quote,
+    ),
+    "mm.topup.confirm": Screen(
+        _("Top up {amount_text} from {operator_name} {phone_text}?\n1. Yes\n0. Back"),
+        options={"1": mobile_money.top_up},
+    ),
+    "mm.out.confirm": Screen(
+        _(
+            "Send {amount_text} to your {operator_name} {phone_text}?\nFee {fee_text}\n"
+            "Enter PIN\n0. Back"
+        ),
+        secret=True,
+        then=mobile_money.send_out,
     ),
     "send.to": Screen(
         _("Send money\nEnter phone number\n0. Back"),

@@ -82,3 +82,16 @@ def phone_of(client: Client) -> Callable[..., Phone]:
         return Phone(client, customer.phone)
 
     return make
+
+
+def home_screen(first_name: str, language: str = "en") -> str:
+    """The customer menu's first screen, as a customer sees it."""
+    if language == "sw":
+        return (
+            f"CON Karibu {first_name}\n1. Tuma pesa\n2. Toa pesa\n3. Nunua airtime\n"
+            "5. Akaunti yangu\n6. M-Pesa na MoMo"
+        )
+    return (
+        f"CON Welcome {first_name}\n1. Send money\n2. Withdraw cash\n3. Buy airtime\n"
+        "5. My account\n6. M-Pesa and MoMo"
+    )

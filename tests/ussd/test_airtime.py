@@ -12,6 +12,7 @@ import pytest
 import responses
 
 from tests.conftest import balance
+from tests.ussd.conftest import home_screen
 from ussd.airtime import services as airtime
 from ussd.airtime.models import AirtimeRequest, AirtimeState
 from ussd.airtime.tasks import send_airtime
@@ -79,7 +80,7 @@ def test_a_customer_buys_airtime_for_their_own_number(alice, fund, phone_of):
     screens = buy(phone_of, alice, "3", "1", "50", "2468")
 
     assert screens == [
-        "CON Welcome Alice\n1. Send money\n2. Withdraw cash\n3. Buy airtime\n5. My account",
+        home_screen("Alice"),
         "CON Buy airtime\n1. For my number\n2. For another number\n0. Back",
         "CON Airtime for 0712000001\nEnter amount\n0. Back",
         "CON Buy KES 50 airtime for 0712000001?\nEnter PIN\n0. Back",
@@ -108,7 +109,7 @@ def test_a_swahili_speaker_buys_airtime_for_another_number(alice, fund, phone_of
     screens = buy(phone_of, alice, "3", "2", "0712000099", "50", "2468", language="sw")
 
     assert screens == [
-        "CON Karibu Alice\n1. Tuma pesa\n2. Toa pesa\n3. Nunua airtime\n5. Akaunti yangu",
+        home_screen("Alice", "sw"),
         "CON Nunua airtime\n1. Kwa nambari yangu\n2. Kwa nambari nyingine\n0. Rudi",
         "CON Nunua airtime\nWeka nambari ya simu\n0. Rudi",
         "CON Airtime kwa 0712000099\nWeka kiasi\n0. Rudi",

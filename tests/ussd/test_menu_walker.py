@@ -20,6 +20,7 @@ from django.utils import translation
 from agents import errors as agent_errors
 from agents import services as agents
 from agents.models import Assistant
+from operators.models import Operator
 from tests.agents.conftest import KES, OWNER_PIN, build_network, customer_wallet
 from ussd.agent_menu import AGENT_MENU
 from ussd.engine import BACK, Context, End, Engine, Goto, State
@@ -44,6 +45,13 @@ LONG_VALUES = {
     "name": "W" * 40,
     "id_number": "W" * 12,
     "born_text": "31/12/1999",
+    "operator_name": "MTN MoMo",
+    "phone_text": "0712345678",
+    "mm_title": "Send to my MTN MoMo",
+    "mm_text": (
+        "1. Top up from M-Pesa\n2. Top up from MTN MoMo\n3. Send to my M-Pesa\n"
+        "4. Send to my MTN MoMo"
+    ),
 }
 NOTICE_VALUES = {
     "count": 2,
@@ -199,6 +207,13 @@ def assert_complete(walk: Walk, engine: Engine) -> None:
 
 def test_the_customer_menu_walk_visits_every_screen_and_each_can_reach_an_end(alice, bob, fund):
     build_network()
+    Operator.objects.create(
+        code="mpesa",
+        name="M-Pesa",
+        kind="daraja",
+        base_url="http://127.0.0.1:9/mpesa",  # nothing listens: the walk sends nothing
+        callback_base_url="http://testserver",
+    )
     fund(alice, 1_000_000)
     sent = services.send_money(sender=alice, recipient=bob, amount=20_000, idempotency_key="w")
     services.request_payment(
@@ -213,7 +228,7 @@ def test_the_customer_menu_walk_visits_every_screen_and_each_can_reach_an_end(al
 
     # recipient, amount, Alice's PIN, a new PIN, a reference to reverse, a list choice (and
     # store number), an agent number
-    inputs = ("0712000002", "200", "2468", "3958", sent.reference, "1", "100201")
+    inputs = ("0712000002", "200", "2468", "3958", sent.reference, "1", "2", "100201")
     assert_complete(explore(Case(CUSTOMER_MENU, inputs), customer.phone, caller), CUSTOMER_MENU)
 
 

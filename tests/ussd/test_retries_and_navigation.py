@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import balance
-from tests.ussd.conftest import post_hop
+from tests.ussd.conftest import home_screen, post_hop
 from ussd.models import UssdSession
 from wallets.models import Customer, Transaction
 
-HOME_SCREEN = "CON Welcome Alice\n1. Send money\n2. Withdraw cash\n3. Buy airtime\n5. My account"
+HOME_SCREEN = home_screen("Alice")
 SEND_TO = "CON Send money\nEnter phone number\n0. Back"
 AMOUNT = "CON Send to BOB OTIENO\nEnter amount\n0. Back"
 CONFIRM = "CON Send KES 200 to BOB OTIENO +254712000002?\nFee KES 7\nEnter PIN\n0. Back"

@@ -61,6 +61,11 @@ LONG_VALUES = {
     "customer_number": "0712345678",
     "operation_text": "Hamisha kamisheni",
     "operator": "MTN MoMo",
+    "operator_name": "MTN MoMo",
+    "phone_text": "0712345678",
+    "mm_title": "Tuma kwa MTN MoMo yangu",
+    "mm_text": "1. Ongeza kutoka M-Pesa",
+    "n": 4,
 }
 
 
