@@ -1,0 +1,65 @@
+"""The operators' back office: pages load; breaks need a second person to approve."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from operators.models import Break, BreakKind, BreakState, Operator, Reconciliation
+
+
+@pytest.fixture
+def found(db) -> Break:
+    operator = Operator.objects.create(
+        code="mpesa",
+        name="M-Pesa",
+        kind="daraja",
+        base_url="http://127.0.0.1:9/mpesa",
+        callback_base_url="http://testserver",
+    )
+    run = Reconciliation.objects.create(operator=operator, day=datetime.date(2026, 11, 24))
+    return Break.objects.create(
+        reconciliation=run, kind=BreakKind.MISSING_ON_OURS, reference="x", their_amount=500
+    )
+
+
+def staff_client(username: str) -> Client:
+    user = get_user_model().objects.create_superuser(username, f"{username}@example.com", "pw")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def act(client: Client, action: str, found: Break, note: str = "") -> str:
+    response = client.post(
+        reverse("admin:operators_break_changelist"),
+        {"action": action, "_selected_action": [found.pk], "note": note},
+        follow=True,
+    )
+    return response.content.decode()
+
+
+def test_every_operator_admin_page_loads(found):
+    client = staff_client("ops")
+    for model in ("operator", "operatorrequest", "operatorcallback", "reconciliation", "break"):
+        assert client.get(reverse(f"admin:operators_{model}_changelist")).status_code == 200
+    page = client.get(reverse("admin:operators_break_change", args=[found.pk]))
+    assert page.status_code == 200
+
+
+def test_a_break_is_resolved_by_two_different_people(found):
+    maker, checker = staff_client("maker"), staff_client("checker")
+    assert "Write the proposed resolution" in act(maker, "propose", found)
+    act(maker, "propose", found, "the operator reversed it on their side")
+    found.refresh_from_db()
+    assert found.state == BreakState.PROPOSED
+    assert "cannot approve it" in act(maker, "approve", found)
+    found.refresh_from_db()
+    assert found.state == BreakState.PROPOSED
+    act(checker, "approve", found)
+    found.refresh_from_db()
+    assert (found.state, found.approved_by.username) == (BreakState.RESOLVED, "checker")
