@@ -136,10 +136,17 @@ def _queue_send(request_id: int) -> None:
 
 
 def send(request: OperatorRequest) -> OperatorRequest:
-    """Send the request to the operator (again, if a first attempt may have been lost: the
-    operator dedupes on our reference). Never raises for the operator's failures."""
+    """Send the request to the operator, once: the send is claimed (`sent_at`) before the
+    call, so a redelivered task or the poller racing it cannot send it twice (Daraja does not
+    dedupe a resent request). Only an attempt that certainly never left us is un-claimed, for
+    the poller to send again. Never raises for the operator's failures."""
     request.refresh_from_db()
-    if request.state not in OPEN_STATES or request.sent_at is not None:
+    if request.state not in OPEN_STATES:
+        return request
+    claimed = OperatorRequest.objects.filter(pk=request.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
+    if not claimed:
         return request
     adapter = adapter_of(request.operator)
     call = adapter.collect if request.kind == RequestKind.COLLECTION else adapter.pay_out
@@ -151,18 +158,16 @@ def send(request: OperatorRequest) -> OperatorRequest:
             description=f"{settings.SERVICE_NAME} {request.get_kind_display()}"[:100],
         )
     except OperatorUnavailable as error:
-        if not error.sent:  # nothing left us: the poller sends it again, nothing to find out
-            return _keep_open(
-                request, Outcome(Status.PENDING, detail=str(error)[:200]), checked=True
-            )
+        if not error.sent:  # nothing left us: give the send back to the poller
+            OperatorRequest.objects.filter(pk=request.pk).update(sent_at=None)
+            pending = Outcome(Status.PENDING, detail=str(error)[:200])
+            return _keep_open(request, pending, checked=True)
         # It may have reached them: find out (status query, callback, statement), never guess.
-        # Not sent again: Daraja does not dedupe a resent request on our reference.
         outcome = Outcome(Status.UNKNOWN, reason="operator_error", detail=str(error)[:200])
     except OperatorError as error:  # refused before anything happened
         outcome = Outcome(Status.FAILED, reason="operator_error", detail=str(error)[:200])
-    OperatorRequest.objects.filter(pk=request.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now()
-    )
+    except ValueError as error:  # an argument the operator cannot take (found before any call)
+        outcome = Outcome(Status.FAILED, reason="rejected", detail=str(error)[:200])
     return apply_outcome(request, outcome)
 
 

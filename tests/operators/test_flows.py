@@ -9,7 +9,13 @@ import pytest
 from django.utils import timezone
 
 from operators import services
-from operators.models import BreakKind, BreakState, OperatorCallback, RequestState
+from operators.models import (
+    BreakKind,
+    BreakState,
+    OperatorCallback,
+    OperatorRequest,
+    RequestState,
+)
 from operators.reconciliation import approve, propose, reconcile_day
 from operators.tasks import check_requests
 from tests.conftest import balance
@@ -195,3 +201,18 @@ def test_missing_and_phantom_lines_become_breaks_and_need_two_people(
     with pytest.raises(PermissionError):
         approve(found=proposed, staff=maker)
     assert approve(found=proposed, staff=checker).state == BreakState.RESOLVED
+
+
+def test_a_request_is_sent_once_even_if_its_task_runs_twice(
+    mpesa, operator_simulator, amina, settled
+):
+    top_up = settled(
+        services.start_top_up(operator=mpesa, wallet=amina, amount=100 * KES, idempotency_key="x")
+    )
+    OperatorRequest.objects.filter(pk=top_up.pk).update(state=RequestState.PENDING)
+    services.send(top_up)  # a redelivered task: already sent, so nothing goes out again
+    operator_simulator.wait_until_idle()
+    stk_pushes = [
+        t for t in operator_simulator.state()["transactions"] if t.get("kind") == "collection"
+    ]
+    assert len(stk_pushes) == 1
