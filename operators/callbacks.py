@@ -40,6 +40,10 @@ def process(callback: OperatorCallback) -> OperatorCallback:
     if request is None:
         return _note(callback, outcome=parsed.outcome.status, problem="no request of ours")
     outcome = parsed.outcome
+    if parsed.kind not in (request.kind, "status"):  # e.g. a reversal's result sent as ours
+        return _note(
+            callback, outcome=outcome.status, problem="kind does not match", request=request
+        )
     if outcome.phone and outcome.phone != request.phone:
         return _note(
             callback, outcome=outcome.status, problem="phone does not match", request=request

@@ -50,7 +50,9 @@ def reconcile(
     operator: Operator, day: datetime.date, lines: Iterable[StatementLine]
 ) -> Reconciliation:
     started = time.monotonic()
-    theirs = {line.reference: line for line in lines}
+    # Collections and payouts are matched with our requests; a reversal line carries the
+    # reference of what it reversed and must not stand in for it.
+    theirs = {line.reference: line for line in lines if line.kind in RequestKind.values}
     ours = _requests(operator, day, theirs.keys())
     counts = {"matched": 0, "auto": 0}
     found: list[dict[str, Any]] = []

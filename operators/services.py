@@ -53,6 +53,9 @@ def start_top_up(
 ) -> OperatorRequest:
     """Ask the operator to collect `amount` from the wallet owner's phone, once per key."""
     _check(operator, wallet, amount)
+    limits = services.limits_for(wallet)
+    if limits and limits.max_balance is not None and wallet.balance + amount > limits.max_balance:
+        raise errors.ReceiverBalanceLimit()
     return _create(operator, wallet, RequestKind.COLLECTION, amount, 0, idempotency_key, None)
 
 
@@ -87,6 +90,15 @@ def _check(operator: Operator, wallet: Account, amount: int) -> None:
         raise errors.CurrencyMismatch()
     if operator.kind == "daraja" and amount % 100:
         raise errors.InvalidAmount("M-Pesa moves whole shillings only.")
+    # The tier's per-transaction limit and balance cap, before anything is asked of the
+    # operator (a refusal after the money moved there would strand it).
+    limits = services.limits_for(wallet)
+    if limits is None:
+        raise errors.LimitsNotConfigured()
+    if amount < limits.min_amount:
+        raise errors.BelowMinimum()
+    if amount > limits.max_per_transaction:
+        raise errors.PerTransactionLimit()
 
 
 def _create(
@@ -164,8 +176,12 @@ def send(request: OperatorRequest) -> OperatorRequest:
             return _keep_open(request, pending, checked=True)
         # It may have reached them: find out (status query, callback, statement), never guess.
         outcome = Outcome(Status.UNKNOWN, reason="operator_error", detail=str(error)[:200])
-    except OperatorError as error:  # refused before anything happened
-        outcome = Outcome(Status.FAILED, reason="operator_error", detail=str(error)[:200])
+    except OperatorError as error:
+        # Refused before anything happened, the adapter says. For a payout we still let a
+        # status query or the statement confirm it before releasing the money (a MoMo 409
+        # on our reference means something did happen under it).
+        status = Status.UNKNOWN if request.kind == RequestKind.PAYOUT else Status.FAILED
+        outcome = Outcome(status, reason="operator_error", detail=str(error)[:200])
     except ValueError as error:  # an argument the operator cannot take (found before any call)
         outcome = Outcome(Status.FAILED, reason="rejected", detail=str(error)[:200])
     return apply_outcome(request, outcome)
@@ -292,6 +308,20 @@ def _finish(
     )
     if finished and state == RequestState.FAILED:
         notices.tell_failure(request)
+
+
+def keep_payouts_held() -> int:
+    """Push back the deadline of every open payout's hold, whatever happened to its checks:
+    the hold-expiry job must never release the money of a payout still unknown."""
+    soon = timezone.now() + hold_time() / 2
+    extended = 0
+    for request in OperatorRequest.objects.filter(
+        kind=RequestKind.PAYOUT, state__in=OPEN_STATES, hold__state="open", hold__deadline__lt=soon
+    ).select_related("hold"):
+        if request.hold is not None:
+            services.extend_hold(hold=request.hold, deadline=timezone.now() + hold_time())
+            extended += 1
+    return extended
 
 
 def due_for_check(now: datetime.datetime | None = None) -> Any:

@@ -30,6 +30,7 @@ def process_callback(callback_id: int) -> None:
 @shared_task(name="operators.tasks.check_requests")
 def check_requests() -> int:
     """Beat: send what was never sent, query what is overdue (backoff, capped), once each."""
+    services.keep_payouts_held()
     checked = 0
     for request in services.due_for_check()[:CHECK_BATCH]:
         try:
@@ -43,11 +44,26 @@ def check_requests() -> int:
 @shared_task(name="operators.tasks.reconcile_yesterday")
 def reconcile_yesterday() -> int:
     """Beat, early each morning: yesterday's statement of every active operator."""
-    day = timezone.localdate() - datetime.timedelta(days=1)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
     breaks = 0
     for operator in Operator.objects.filter(active=True):
-        try:
-            breaks += reconciliation.reconcile_day(operator, day).breaks
-        except OperatorError:  # the statement is not there yet: the next run retries
-            logger.warning("no %s statement for %s yet", operator.code, day, exc_info=True)
+        # Every day since the last one reconciled (at most a week back), so a day whose
+        # statement came late is done on the next run; one operator's trouble stops no other.
+        last = operator.days.order_by("-day").values_list("day", flat=True).first()
+        first = (
+            max(last + datetime.timedelta(days=1), yesterday - datetime.timedelta(days=6))
+            if last
+            else yesterday
+        )
+        day = first
+        while day <= yesterday:
+            try:
+                breaks += reconciliation.reconcile_day(operator, day).breaks
+            except OperatorError:  # the statement is not there yet: the next run retries it
+                logger.warning("no %s statement for %s yet", operator.code, day, exc_info=True)
+                break
+            except Exception:
+                logger.exception("reconciling %s for %s failed", operator.code, day)
+                break
+            day += datetime.timedelta(days=1)
     return breaks

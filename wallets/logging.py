@@ -18,8 +18,12 @@ PIN_IN_TEXT = re.compile(
 )
 
 
+# Callback URLs carry a secret token in their path (Django logs the path of a 4xx answer).
+TOKEN_IN_PATH = re.compile(r"(/(?:ussd|sms)/africastalking/|/operators/[\w-]+/)[^/\s?]+")
+
+
 def redact(message: str) -> str:
-    return PIN_IN_TEXT.sub(r"\1\2********", message)
+    return TOKEN_IN_PATH.sub(r"\1********", PIN_IN_TEXT.sub(r"\1\2********", message))
 
 
 class RedactPins(logging.Filter):

@@ -3,6 +3,7 @@ the faults operators really have. Money ends right, once, and the ledger holds."
 
 from __future__ import annotations
 
+import datetime
 import time
 
 import pytest
@@ -20,8 +21,9 @@ from operators.reconciliation import approve, propose, reconcile_day
 from operators.tasks import check_requests
 from tests.conftest import balance
 from ussd.sms.models import SmsMessage
-from wallets import outbox
-from wallets.models import HoldState, Transaction, TransactionKind
+from wallets import errors, outbox
+from wallets.logging import redact
+from wallets.models import Hold, HoldState, Transaction, TransactionKind
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -216,3 +218,37 @@ def test_a_request_is_sent_once_even_if_its_task_runs_twice(
         t for t in operator_simulator.state()["transactions"] if t.get("kind") == "collection"
     ]
     assert len(stk_pushes) == 1
+
+
+def test_an_open_payouts_hold_is_kept_whatever_its_checks_did(
+    mpesa, operator_simulator, amina, fund
+):
+    fund(amina, 1_000 * KES)
+    operator_simulator.inject("lose_callback", operator="mpesa")
+    payout = services.start_withdrawal(
+        operator=mpesa, wallet=amina, amount=500 * KES, idempotency_key="held"
+    )
+    assert payout.hold is not None
+    Hold.objects.filter(pk=payout.hold.pk).update(deadline=timezone.now())
+    assert services.keep_payouts_held() == 1
+    payout.hold.refresh_from_db()
+    assert payout.hold.deadline > timezone.now() + datetime.timedelta(hours=24)
+
+
+def test_a_top_up_over_the_balance_cap_is_refused_before_asking_the_operator(mpesa, amina, fund):
+    fund(amina, 400_000 * KES)  # tier 1 holds at most KES 500,000
+    amina.refresh_from_db()
+    with pytest.raises(errors.ReceiverBalanceLimit):
+        services.start_top_up(
+            operator=mpesa, wallet=amina, amount=100_001 * KES, idempotency_key="cap"
+        )
+    assert not OperatorRequest.objects.exists()
+
+
+def test_callback_urls_never_show_their_token_in_logs():
+    assert redact("Not Found: /operators/mpesa/s3cret/collection/") == (
+        "Not Found: /operators/mpesa/********/collection/"
+    )
+    assert redact("Forbidden: /ussd/africastalking/s3cret/") == (
+        "Forbidden: /ussd/africastalking/********/"
+    )
