@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -208,7 +210,30 @@ def check(request: OperatorRequest) -> OperatorRequest:
 def apply_outcome(
     request: OperatorRequest, outcome: Outcome, *, checked: bool = False
 ) -> OperatorRequest:
-    """Move the request forward by what the operator said; post or release its money once."""
+    """Move the request forward by what the operator said; post or release its money once.
+
+    One report at a time per request (a lock held across the posting's own transaction), so
+    a success and a failure arriving together cannot both act: the first final word stands.
+    """
+    with _one_at_a_time(request.pk):
+        return _apply(request, outcome, checked=checked)
+
+
+LOCK_NAMESPACE = 7101  # pg_advisory_lock(namespace, request id): operator request outcomes
+
+
+@contextmanager
+def _one_at_a_time(request_id: int) -> Iterator[None]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, request_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, request_id])
+
+
+def _apply(request: OperatorRequest, outcome: Outcome, *, checked: bool) -> OperatorRequest:
     request.refresh_from_db()
     if request.state in FINAL_STATES:
         return request  # a duplicate or late report: the first final word stands
