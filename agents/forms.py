@@ -1,5 +1,5 @@
-"""Back-office forms for the agent network: the commission bands' checks and the "issue
-float" action's amount. The admin classes only wire these in."""
+"""Back-office forms for the agent network: the commission bands (checked by
+`wallets.forms.BandsFormSet`, as tariffs are) and the "issue float" action's amount."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 
 from agents.models import CommissionBand
 from wallets.errors import InvalidAmount
-from wallets.forms import check_bands
 from wallets.money import parse_amount
 
 
@@ -25,20 +24,6 @@ class CommissionBandForm(forms.ModelForm):
             "max_amount": "To, inclusive (minor units)",
             "commission": "Commission (minor units)",
         }
-
-
-class CommissionBandFormSet(forms.BaseInlineFormSet):
-    """The bands of one commission table, contiguous and without overlaps (`check_bands`)."""
-
-    def clean(self) -> None:
-        super().clean()
-        if any(self.errors):
-            return
-        check_bands(
-            (form.cleaned_data["min_amount"], form.cleaned_data["max_amount"])
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        )
 
 
 class IssueFloatForm(ActionForm):

@@ -34,11 +34,16 @@ def money(amount: int) -> str:
     return format_amount(amount, settings.DEFAULT_CURRENCY)
 
 
-def parse_recipient(context: Context, token: str) -> str:
+def typed_phone(token: str) -> str:
+    """A phone number as typed on a screen, in E.164; a readable notice if it is not one."""
     try:
-        phone = normalize_phone(token)
+        return normalize_phone(token)
     except errors.InvalidPhoneNumber:
         raise InputError(_("That is not a valid phone number.")) from None
+
+
+def parse_recipient(context: Context, token: str) -> str:
+    phone = typed_phone(token)
     if phone == context.phone:
         raise InputError(_("You cannot send money to yourself."))
     recipient = Customer.objects.filter(phone=phone).first()
@@ -106,10 +111,7 @@ def airtime_for_me(context: Context, token: str) -> Goto:
 
 
 def parse_airtime_phone(context: Context, token: str) -> str:
-    try:
-        phone = normalize_phone(token)
-    except errors.InvalidPhoneNumber:
-        raise InputError(_("That is not a valid phone number.")) from None
+    phone = typed_phone(token)
     context.values["airtime_number"] = local_phone(phone)
     return phone
 

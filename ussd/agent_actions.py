@@ -16,27 +16,27 @@ from django.utils.translation import gettext as _
 
 from agents import services as agents
 from agents.errors import WrongCode, describe
-from ussd.actions import check_pin, fit_rows, money, parse_money, pin_mismatch, short_name
+from ussd.actions import (
+    check_pin,
+    fit_rows,
+    money,
+    parse_money,
+    pin_mismatch,
+    short_name,
+    typed_phone,
+)
 from ussd.engine import Action, Context, End, Goto, InputError, stay
 from ussd.sms.receipts import local_phone
 from wallets import errors
 from wallets.models import Customer
 from wallets.money import format_plain
-from wallets.phones import normalize_phone
 from wallets.services import set_pin, statement
 
 STATEMENT_LINES = 5
 
 
-def parse_recipient_phone(token: str) -> str:
-    try:
-        return normalize_phone(token)
-    except errors.InvalidPhoneNumber:
-        raise InputError(_("That is not a valid phone number.")) from None
-
-
 def parse_customer_phone(context: Context, token: str) -> str:
-    phone = parse_recipient_phone(token)
+    phone = typed_phone(token)
     customer = Customer.objects.filter(phone=phone).first()
     if customer is None:
         raise InputError(_("{phone} is not registered.").format(phone=phone))
@@ -46,7 +46,7 @@ def parse_customer_phone(context: Context, token: str) -> str:
 
 
 def parse_new_customer_phone(context: Context, token: str) -> str:
-    phone = parse_recipient_phone(token)
+    phone = typed_phone(token)
     if Customer.objects.filter(phone=phone).exists():
         raise InputError(_("A wallet is already registered for that phone number."))
     return phone

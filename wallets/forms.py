@@ -50,8 +50,9 @@ class TariffBandForm(forms.ModelForm):
         }
 
 
-class TariffBandFormSet(forms.BaseInlineFormSet):
-    """The bands of one tariff, checked together with `check_bands`."""
+class BandsFormSet(forms.BaseInlineFormSet):
+    """The bands of one banded table (a tariff, a commission table), checked together with
+    `check_bands`. The band forms have `min_amount` and `max_amount`."""
 
     def clean(self) -> None:
         super().clean()

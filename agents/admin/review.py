@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from agents import services
-from agents.forms import CommissionBandForm, CommissionBandFormSet
+from agents.forms import CommissionBandForm
 from agents.models import (
     AgentDocument,
     CommissionBand,
@@ -21,12 +21,13 @@ from agents.models import (
 )
 from agents.services.network import verify_documents
 from wallets.admin.common import ReadOnlyPermissions, admin_link, money
+from wallets.forms import BandsFormSet
 
 
 class CommissionBandInline(admin.TabularInline):
     model = CommissionBand
     form = CommissionBandForm
-    formset = CommissionBandFormSet
+    formset = BandsFormSet
     extra = 1
     min_num = 1
     fields = ["min_amount", "max_amount", "commission", "shown_as"]

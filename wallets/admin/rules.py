@@ -9,14 +9,14 @@ from __future__ import annotations
 from django.contrib import admin
 
 from wallets.admin.common import money
-from wallets.forms import TariffBandForm, TariffBandFormSet
+from wallets.forms import BandsFormSet, TariffBandForm
 from wallets.models import Tariff, TariffBand, TierLimit
 
 
 class TariffBandInline(admin.TabularInline):
     model = TariffBand
     form = TariffBandForm
-    formset = TariffBandFormSet
+    formset = BandsFormSet
     extra = 1
     min_num = 1
     fields = ["min_amount", "max_amount", "fee", "shown_as"]
