@@ -160,6 +160,8 @@ OPERATOR_CALLBACK_TOKEN = os.environ.get("OPERATOR_CALLBACK_TOKEN", "dev-operato
 if not DEBUG and OPERATOR_CALLBACK_TOKEN.startswith("dev-"):
     raise RuntimeError("Set OPERATOR_CALLBACK_TOKEN when DJANGO_DEBUG is false.")
 OPERATOR_ALLOWED_IPS = env_list("OPERATOR_ALLOWED_IPS")
+# Each operator's callback path carries its own token, derived from OPERATOR_CALLBACK_TOKEN
+# and its code (operators.conf.callback_token), or set as OPERATOR_<CODE>_CALLBACK_TOKEN.
 OPERATOR_TIMEOUT_SECONDS = float(os.environ.get("OPERATOR_TIMEOUT_SECONDS", "10"))
 # Status queries of an open request: first after this, then doubling, at most this far apart.
 OPERATOR_FIRST_CHECK_SECONDS = int(os.environ.get("OPERATOR_FIRST_CHECK_SECONDS", "30"))
@@ -201,6 +203,9 @@ USSD_CALLBACK_TOKEN = os.environ.get("USSD_CALLBACK_TOKEN", "dev-ussd-token")
 if not DEBUG and USSD_CALLBACK_TOKEN.startswith("dev-"):
     raise RuntimeError("Set USSD_CALLBACK_TOKEN when DJANGO_DEBUG is false.")
 USSD_ALLOWED_IPS = env_list("USSD_ALLOWED_IPS")
+# How many reverse proxies of ours stand before Django; they append X-Forwarded-For, from
+# which the allow-lists read the caller's address (config.clientip). 0: REMOTE_ADDR only.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 USSD_SCREEN_LIMIT = int(os.environ.get("USSD_SCREEN_LIMIT", "160"))
 USSD_SERVICE_CODE = os.environ.get("USSD_SERVICE_CODE", "*384#")
 # The phone simulator page at /simulator/ carries the callback token: development only.

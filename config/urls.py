@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/agent/", include("agents.api.urls")),
     path("api/v1/", include("wallets.api.urls")),
+    path("api/v1/", include("operators.api.urls")),
     path("ussd/", include("ussd.urls")),
     path("sms/", include("ussd.sms.urls")),
     path("operators/", include("operators.urls")),

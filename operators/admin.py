@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from operators import reconciliation, services
+from operators import breaks, reconciliation, services
 from operators.models import (
     Break,
     BreakState,
@@ -15,9 +17,10 @@ from operators.models import (
     OperatorCallback,
     OperatorRequest,
     Reconciliation,
+    Resolution,
 )
+from wallets import errors
 from wallets.admin.common import ReadOnlyPermissions, money
-from wallets.forms import DecisionActionForm
 
 
 @admin.register(Operator)
@@ -101,10 +104,23 @@ class ReconciliationAdmin(ReadOnlyPermissions, admin.ModelAdmin):
             self.message_user(request, f"{again}", messages.INFO)
 
 
+class BreakActionForm(ActionForm):
+    """The action bar of breaks: the maker chooses a resolution and writes why."""
+
+    resolution = forms.ChoiceField(
+        required=False, choices=[("", "resolution..."), *Resolution.choices]
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": "why (for the approver)", "size": 30}),
+    )
+
+
 @admin.register(Break)
 class BreakAdmin(ReadOnlyPermissions, admin.ModelAdmin):
-    """Maker-checker: one staff member proposes how a break is resolved (typed in the action
-    bar), and a different one approves it."""
+    """Maker-checker: one staff member proposes a resolution (chosen and explained in the
+    action bar), a different one approves it, and only the approval moves money."""
 
     list_display = [
         "id",
@@ -114,27 +130,39 @@ class BreakAdmin(ReadOnlyPermissions, admin.ModelAdmin):
         "our_amount",
         "their_amount",
         "state",
+        "resolution",
         "proposed_by",
         "approved_by",
     ]
     list_filter = ["state", "kind", "reconciliation__operator"]
     search_fields = ["reference", "operator_reference"]
-    readonly_fields = [field.name for field in Break._meta.fields]
-    action_form = DecisionActionForm
-    actions = ["propose", "approve"]
+    readonly_fields = [field.name for field in Break._meta.fields] + ["possible_resolutions"]
+    action_form = BreakActionForm
+    actions = ["propose", "approve", "send_back"]
 
     def has_decide_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("operators.change_break")
 
-    @admin.action(description="Propose a resolution (write it as the note)", permissions=["decide"])
+    @admin.display(description="possible resolutions")
+    def possible_resolutions(self, found: Break) -> str:
+        return "; ".join(str(Resolution(r).label) for r in breaks.resolutions_for(found))
+
+    @admin.action(description="Propose the chosen resolution", permissions=["decide"])
     def propose(self, request: HttpRequest, queryset: QuerySet[Break]) -> None:
+        resolution = request.POST.get("resolution", "")
         note = request.POST.get("note", "").strip()
-        if not note:
-            self.message_user(request, "Write the proposed resolution as the note.", messages.ERROR)
+        if not resolution or not note:
+            self.message_user(request, "Choose a resolution and write why.", messages.ERROR)
             return
         for found in queryset.filter(state=BreakState.OPEN):
-            reconciliation.propose(found=found, staff=request.user, proposal=note)
-        self.message_user(request, "Proposed; a second staff member must approve.", messages.INFO)
+            try:
+                breaks.propose(found=found, staff=request.user, resolution=resolution, note=note)
+            except breaks.BreakRefused as error:
+                self.message_user(request, f"#{found.pk}: {error.text}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"#{found.pk} proposed; a second person must approve.", messages.INFO
+                )
 
     @admin.action(
         description="Approve the proposed resolution (another staff member)", permissions=["decide"]
@@ -142,8 +170,16 @@ class BreakAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     def approve(self, request: HttpRequest, queryset: QuerySet[Break]) -> None:
         for found in queryset.filter(state=BreakState.PROPOSED):
             try:
-                reconciliation.approve(found=found, staff=request.user)
+                breaks.approve(found=found, staff=request.user)
             except PermissionError as error:
                 self.message_user(request, f"#{found.pk}: {error}", messages.ERROR)
+            except errors.LedgerError as error:
+                self.message_user(request, f"#{found.pk}: {error.text}", messages.ERROR)
             else:
                 self.message_user(request, f"#{found.pk} resolved.", messages.SUCCESS)
+
+    @admin.action(description="Send the proposal back (reopen)", permissions=["decide"])
+    def send_back(self, request: HttpRequest, queryset: QuerySet[Break]) -> None:
+        for found in queryset.filter(state=BreakState.PROPOSED):
+            breaks.send_back(found=found, staff=request.user)
+        self.message_user(request, "Sent back for a new proposal.", messages.INFO)

@@ -6,6 +6,8 @@ and never stored in the database or logged.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 
 from django.conf import settings
@@ -41,8 +43,18 @@ def credentials(operator: Operator) -> dict[str, str]:
     }
 
 
+def callback_token(code: str) -> str:
+    """The secret in one operator's callback path: `OPERATOR_<CODE>_CALLBACK_TOKEN` if set,
+    else derived from OPERATOR_CALLBACK_TOKEN and the code, so a token one operator knows
+    opens no other operator's callbacks."""
+    if token := os.environ.get(f"OPERATOR_{code.upper()}_CALLBACK_TOKEN", ""):
+        return token
+    secret = settings.OPERATOR_CALLBACK_TOKEN.encode()
+    return hmac.new(secret, f"operator-callback:{code}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
 def config_of(operator: Operator) -> OperatorConfig:
-    token = settings.OPERATOR_CALLBACK_TOKEN
+    token = callback_token(operator.code)
     return OperatorConfig(
         code=operator.code,
         kind=operator.kind,

@@ -86,6 +86,9 @@ class OperatorRequest(models.Model):
         blank=True,
         related_name="operator_request",
     )
+    metadata = models.JSONField(
+        default=dict, blank=True, help_text="Copied into the posting (e.g. the agent served)."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Status queries made.")
     next_check_at = models.DateTimeField(null=True, blank=True)
@@ -168,6 +171,16 @@ class BreakState(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
+class Resolution(models.TextChoices):
+    """What approving a break does (operators.breaks)."""
+
+    SETTLE_THEIRS = "settle_theirs", "Settle the request as the operator reports it"
+    FAIL = "fail", "Record the request as failed (releases held money)"
+    CREDIT_LATE = "credit_late", "Credit the customer the top-up we recorded as failed"
+    SUSPENSE = "suspense", "Book the difference at the operator to suspense"
+    NOTHING = "nothing", "No posting (the note says why)"
+
+
 class Break(models.Model):
     """A difference reconciliation could not settle safely; people resolve it, two of them
     (maker-checker): one proposes, a different one approves."""
@@ -184,8 +197,10 @@ class Break(models.Model):
     our_amount = models.BigIntegerField(null=True, blank=True)
     their_amount = models.BigIntegerField(null=True, blank=True)
     their_status = models.CharField(max_length=20, blank=True)
+    their_kind = models.CharField(max_length=20, blank=True, help_text="collection or payout")
     state = models.CharField(max_length=10, choices=BreakState.choices, default=BreakState.OPEN)
-    proposal = models.CharField(max_length=300, blank=True)
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    proposal = models.CharField(max_length=300, blank=True, help_text="The maker's note.")
     proposed_by = models.ForeignKey(
         "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -193,6 +208,14 @@ class Break(models.Model):
         "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    transaction = models.ForeignKey(
+        "wallets.Transaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="What approving the resolution posted.",
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -22,18 +22,19 @@ PAYOUT_FAILED = _(
 
 
 def tell_failure(request: OperatorRequest) -> None:
+    """SMS the phone the request was for (the customer's, or the agent's for float), in the
+    owner's language."""
     customer = request.wallet.customer
-    if customer is None:
-        return
+    language = customer.language if customer else str(request.metadata.get("language", "en"))
     template = TOP_UP_FAILED if request.kind == RequestKind.COLLECTION else PAYOUT_FAILED
-    with translation.override(customer.language):
+    with translation.override(language):
         text = str(template).format(
             amount=format_amount(request.amount, request.currency), operator=request.operator.name
         )
     queue_sms(
-        to=customer.phone,
+        to=request.phone,
         text=text,
         purpose="operator",
         dedup_key=f"operator-failed:{request.reference}",
-        language=customer.language,
+        language=language,
     )

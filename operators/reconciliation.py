@@ -3,7 +3,7 @@
 Each statement line is matched to our request by reference (ours, which the operator
 echoes). The safe cases settle themselves through `services.apply_outcome`, as a late
 callback would: a success we never heard of is posted, a failure we still hold is released.
-Everything else becomes a `Break` for people to resolve, maker-checker:
+Everything else becomes a `Break` for people to resolve, maker-checker (operators.breaks):
 
 - on their statement, not ours (no request with that reference, or one that failed here);
 - ours succeeded, not on their statement;
@@ -83,6 +83,7 @@ def _compare(
         "operator_reference": line.operator_reference,
         "their_amount": line.amount,
         "their_status": line.status,
+        "their_kind": line.kind,
     }
     if request is None:
         if line.status == Status.SUCCEEDED:  # money moved at the operator for nothing of ours
@@ -175,26 +176,6 @@ def _record(
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.save(update_fields=["breaks", "duration_ms"])
     return run
-
-
-def propose(*, found: Break, staff: Any, proposal: str) -> Break:
-    """The maker: say how the break is resolved (what was done or must be posted)."""
-    Break.objects.filter(pk=found.pk, state=BreakState.OPEN).update(
-        state=BreakState.PROPOSED, proposal=proposal[:300], proposed_by=staff
-    )
-    found.refresh_from_db()
-    return found
-
-
-def approve(*, found: Break, staff: Any) -> Break:
-    """The checker: a different staff member accepts the proposal and closes the break."""
-    if found.proposed_by_id == getattr(staff, "pk", None):
-        raise PermissionError("The person who proposed a resolution cannot approve it.")
-    Break.objects.filter(pk=found.pk, state=BreakState.PROPOSED).exclude(proposed_by=staff).update(
-        state=BreakState.RESOLVED, approved_by=staff, resolved_at=timezone.now()
-    )
-    found.refresh_from_db()
-    return found
 
 
 def _is_uuid(text: str) -> bool:

@@ -9,7 +9,11 @@ number of times: `apply_outcome` moves a request forward once and posts its mone
 - Top-up: nothing moves until the operator says it succeeded; then settlement -> wallet.
 - Withdrawal: amount plus fee are held on the wallet first; success commits the hold into
   wallet -> settlement (+ fee income), failure releases it, and an unknown outcome keeps it
-  held (its deadline is pushed back) until a status query or the statement settles it.
+  held (its deadline is pushed back) until a status query or the statement settles it. The
+  amount counts toward the customer's daily and monthly limits when it is held (the money
+  leaves before the commit); a failure gives that back.
+- Agent float: an agent buys float from its own M-Pesa or MoMo as a customer tops up
+  (`start_float_top_up`, called by agents.services.floats): settlement -> agent float.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from operators.models import (
     RequestState,
 )
 from wallets import errors, services
-from wallets.models import Account, AccountKind, Channel, TransactionKind
+from wallets.models import Account, AccountKind, Channel, CustomerStatus, TransactionKind
 from wallets.models.rules import TariffKind
 from wallets.services.posting import Leg, post_transaction, request_hash
 
@@ -61,6 +65,35 @@ def start_top_up(
     return _create(operator, wallet, RequestKind.COLLECTION, amount, 0, idempotency_key, None)
 
 
+def start_float_top_up(
+    *,
+    operator: Operator,
+    account: Account,
+    phone: str,
+    amount: int,
+    idempotency_key: str,
+    metadata: dict[str, Any],
+) -> OperatorRequest:
+    """Ask the operator to collect `amount` from `phone` into an agent's float, once per key.
+    `metadata` (the agent, the language of its SMS) goes into the posting for its receipt."""
+    if amount <= 0:
+        raise errors.InvalidAmount()
+    if account.kind != AccountKind.AGENT_FLOAT or account.currency != operator.currency:
+        raise errors.CurrencyMismatch()
+    _check_operator(operator, amount)
+    return _create(
+        operator,
+        account,
+        RequestKind.COLLECTION,
+        amount,
+        0,
+        idempotency_key,
+        None,
+        phone=phone,
+        metadata=metadata,
+    )
+
+
 def start_withdrawal(
     *, operator: Operator, wallet: Account, amount: int, idempotency_key: str
 ) -> OperatorRequest:
@@ -75,6 +108,7 @@ def start_withdrawal(
         reason=f"payout to {operator.code}",
         idempotency_key=f"operator-hold:{idempotency_key}",
         deadline=timezone.now() + hold_time(),
+        counted=amount,  # the money leaves before the commit: count it now
     )
     return _create(operator, wallet, RequestKind.PAYOUT, amount, fee, idempotency_key, hold)
 
@@ -86,12 +120,11 @@ def hold_time() -> datetime.timedelta:
 def _check(operator: Operator, wallet: Account, amount: int) -> None:
     if amount <= 0:
         raise errors.InvalidAmount()
-    if not operator.active:
-        raise errors.LedgerError(f"{operator.name} is not available now.")
     if wallet.customer is None or wallet.currency != operator.currency:
         raise errors.CurrencyMismatch()
-    if operator.kind == "daraja" and amount % 100:
-        raise errors.InvalidAmount("M-Pesa moves whole shillings only.")
+    if wallet.customer.status != CustomerStatus.ACTIVE:  # frozen or closed: nothing in or out
+        raise errors.AccountNotActive()
+    _check_operator(operator, amount)
     # The tier's per-transaction limit and balance cap, before anything is asked of the
     # operator (a refusal after the money moved there would strand it).
     limits = services.limits_for(wallet)
@@ -103,6 +136,13 @@ def _check(operator: Operator, wallet: Account, amount: int) -> None:
         raise errors.PerTransactionLimit()
 
 
+def _check_operator(operator: Operator, amount: int) -> None:
+    if not operator.active:
+        raise errors.LedgerError(f"{operator.name} is not available now.")
+    if operator.kind == "daraja" and amount % 100:
+        raise errors.InvalidAmount("M-Pesa moves whole shillings only.")
+
+
 def _create(
     operator: Operator,
     wallet: Account,
@@ -111,9 +151,14 @@ def _create(
     fee: int,
     key: str,
     hold: Any,
+    *,
+    phone: str = "",
+    metadata: dict[str, Any] | None = None,
 ) -> OperatorRequest:
-    if wallet.customer is None:  # checked by _check; typed as optional
-        raise errors.CurrencyMismatch()
+    if not phone and wallet.customer is not None:
+        phone = wallet.customer.phone
+    if not phone:
+        raise errors.InvalidPhoneNumber()
     with transaction.atomic(durable=True):
         request, created = OperatorRequest.objects.get_or_create(
             idempotency_key=key,
@@ -121,11 +166,12 @@ def _create(
                 "operator": operator,
                 "kind": kind,
                 "wallet": wallet,
-                "phone": wallet.customer.phone,
+                "phone": phone,
                 "amount": amount,
                 "fee": fee,
                 "currency": wallet.currency,
                 "hold": hold,
+                "metadata": metadata or {},
                 "next_check_at": timezone.now() + first_check_delay(),
             },
         )
@@ -253,17 +299,33 @@ def _apply(request: OperatorRequest, outcome: Outcome, *, checked: bool) -> Oper
     return _keep_open(request, outcome, checked=checked)
 
 
-def _succeed(request: OperatorRequest, outcome: Outcome) -> OperatorRequest:
+def settle_as_reported(request: OperatorRequest, amount: int, by: str) -> OperatorRequest:
+    """Settle an open request at the amount the operator moved (a break's approved
+    resolution; the first final word still stands). A top-up credits what was collected; a
+    payout charges the customer at most what they asked (plus the fee) and books any excess
+    the operator paid from suspense, as our loss."""
+    with _one_at_a_time(request.pk):
+        request.refresh_from_db()
+        if request.state in FINAL_STATES:
+            return request
+        outcome = Outcome(Status.SUCCEEDED, reason="settled", detail=f"at {amount} by {by}")
+        return _succeed(request, outcome, amount=amount)
+
+
+def _succeed(
+    request: OperatorRequest, outcome: Outcome, *, amount: int | None = None
+) -> OperatorRequest:
     settlement = settlement_account(request.operator)
     wallet = request.wallet
+    moved = request.amount if amount is None else amount
     if request.kind == RequestKind.COLLECTION:
         posted = post_transaction(
             kind=TransactionKind.OPERATOR_TOP_UP,
             idempotency_key=f"operator:{request.reference}",
             currency=request.currency,
-            amount=request.amount,
-            legs=[Leg(settlement, wallet, request.amount)],
-            fingerprint=request_hash("operator_top_up", str(request.reference)),
+            amount=moved,
+            legs=[Leg(settlement, wallet, moved)],
+            fingerprint=request_hash("operator_top_up", str(request.reference), moved),
             channel=Channel.SYSTEM,
             initiator=f"operator:{request.operator.code}",
             metadata=_metadata(request, outcome),
@@ -272,7 +334,10 @@ def _succeed(request: OperatorRequest, outcome: Outcome) -> OperatorRequest:
     else:
         if request.hold is None:
             raise errors.HoldNotOpen()
-        legs = [Leg(wallet, settlement, request.amount)]
+        legs = [Leg(wallet, settlement, min(moved, request.amount))]
+        if moved > request.amount:  # the operator paid more than asked: not the customer's debt
+            suspense = services.house_account(AccountKind.SUSPENSE, request.currency)
+            legs.append(Leg(suspense, settlement, moved - request.amount))
         if request.fee:
             fee_income = services.house_account(AccountKind.FEE_INCOME, request.currency)
             legs.append(Leg(wallet, fee_income, request.fee))
@@ -358,7 +423,7 @@ def due_for_check(now: datetime.datetime | None = None) -> Any:
 
 
 def _metadata(request: OperatorRequest, outcome: Outcome) -> dict[str, Any]:
-    return {
+    return request.metadata | {
         "operator": request.operator.code,
         "operator_request": str(request.reference),
         "operator_reference": outcome.operator_reference,

@@ -1,7 +1,8 @@
 """Operator callback endpoint: `/operators/<code>/<token>/<kind>/?ref=<our reference>`.
 
-The secret token in the path (constant-time compare) and an optional IP allow-list
-(`OPERATOR_ALLOWED_IPS`) authenticate the operator. The body is recorded and a task applies
+The operator's own secret token in the path (`operators.conf.callback_token`, compared in
+constant time) and an optional IP allow-list (`OPERATOR_ALLOWED_IPS`, read through the
+trusted proxies: config.clientip) authenticate the operator. The body is recorded and a task applies
 it, so the operator gets its answer at once (Daraja and MoMo time out quickly and MoMo never
 retries). Daraja is answered with its acknowledgement shape; MoMo with an empty 200.
 """
@@ -15,7 +16,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from config.clientip import client_ip, ip_allowed
 from operators import callbacks
+from operators.conf import callback_token
 from operators.models import Operator
 
 logger = logging.getLogger(__name__)
@@ -25,10 +28,10 @@ MAX_BODY = 64 * 1024
 
 @csrf_exempt
 def callback(request: HttpRequest, code: str, token: str, kind: str) -> HttpResponse:
-    if not hmac.compare_digest(token.encode(), settings.OPERATOR_CALLBACK_TOKEN.encode()):
+    if not hmac.compare_digest(token.encode(), callback_token(code).encode()):
         return HttpResponse("forbidden", status=403, content_type="text/plain")
-    allowed = settings.OPERATOR_ALLOWED_IPS
-    if allowed and request.META.get("REMOTE_ADDR") not in allowed:
+    if not ip_allowed(request, settings.OPERATOR_ALLOWED_IPS):
+        logger.warning("operator callback refused from %s", client_ip(request))
         return HttpResponse("forbidden", status=403, content_type="text/plain")
     if request.method not in ("POST", "PUT"):
         return HttpResponse("method not allowed", status=405, content_type="text/plain")

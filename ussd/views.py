@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from config.clientip import client_ip, ip_allowed
 from ussd.engine import mask_codes, redact_pins
 from ussd.models import UssdSessionEnd
 from ussd.sessions import Hop, handle_hop
@@ -36,8 +37,7 @@ def authorised(request: HttpRequest, token: str) -> bool:
     expected = settings.USSD_CALLBACK_TOKEN
     if not hmac.compare_digest(token.encode(), expected.encode()):
         return False
-    allowed = settings.USSD_ALLOWED_IPS
-    return not allowed or request.META.get("REMOTE_ADDR", "") in allowed
+    return ip_allowed(request, settings.USSD_ALLOWED_IPS)
 
 
 @csrf_exempt
@@ -45,7 +45,7 @@ def authorised(request: HttpRequest, token: str) -> bool:
 @sensitive_post_parameters("text", "input")
 def session_hop(request: HttpRequest, token: str) -> HttpResponse:
     if not authorised(request, token):
-        logger.warning("USSD callback refused from %s", request.META.get("REMOTE_ADDR"))
+        logger.warning("USSD callback refused from %s", client_ip(request))
         return plain("Forbidden", 403)
     session_id = request.POST.get("sessionId", "").strip()
     text = request.POST.get("text", "")

@@ -34,10 +34,15 @@ def staff_client(username: str) -> Client:
     return client
 
 
-def act(client: Client, action: str, found: Break, note: str = "") -> str:
+def act(client: Client, action: str, found: Break, note: str = "", resolution: str = "") -> str:
     response = client.post(
         reverse("admin:operators_break_changelist"),
-        {"action": action, "_selected_action": [found.pk], "note": note},
+        {
+            "action": action,
+            "_selected_action": [found.pk],
+            "note": note,
+            "resolution": resolution,
+        },
         follow=True,
     )
     return response.content.decode()
@@ -53,8 +58,9 @@ def test_every_operator_admin_page_loads(found):
 
 def test_a_break_is_resolved_by_two_different_people(found):
     maker, checker = staff_client("maker"), staff_client("checker")
-    assert "Write the proposed resolution" in act(maker, "propose", found)
-    act(maker, "propose", found, "the operator reversed it on their side")
+    assert "Choose a resolution and write why" in act(maker, "propose", found)
+    assert "does not fit" in act(maker, "propose", found, "why", resolution="settle_theirs")
+    act(maker, "propose", found, "the operator reversed it on their side", "nothing")
     found.refresh_from_db()
     assert found.state == BreakState.PROPOSED
     assert "cannot approve it" in act(maker, "approve", found)

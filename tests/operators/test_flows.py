@@ -10,6 +10,9 @@ import pytest
 from django.utils import timezone
 
 from operators import services
+from operators.adapters.base import Outcome, Status
+from operators.breaks import approve, propose
+from operators.conf import callback_token
 from operators.models import (
     BreakKind,
     BreakState,
@@ -17,13 +20,13 @@ from operators.models import (
     OperatorRequest,
     RequestState,
 )
-from operators.reconciliation import approve, propose, reconcile_day
+from operators.reconciliation import reconcile_day
 from operators.tasks import check_requests
 from tests.conftest import balance
 from ussd.sms.models import SmsMessage
 from wallets import errors, outbox
 from wallets.logging import redact
-from wallets.models import Hold, HoldState, Transaction, TransactionKind
+from wallets.models import Customer, Hold, HoldState, TierLimit, Transaction, TransactionKind
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -160,11 +163,58 @@ def test_a_withdrawal_that_times_out_stays_held_until_the_operator_says(
     assert (amina.balance, amina.held) == (1_000 * KES - 507 * KES, 0)
 
 
+def test_withdrawals_count_toward_the_daily_limit_and_a_failure_gives_it_back(
+    mpesa, operator_simulator, amina, fund, settled
+):
+    fund(amina, 5_000 * KES)
+    TierLimit.objects.filter(tier=amina.customer.kyc_tier, currency="KES").update(
+        max_per_transaction=600 * KES, max_daily=1_000 * KES
+    )
+    operator_simulator.inject("lose_callback", operator="mpesa")
+    first = services.start_withdrawal(
+        operator=mpesa, wallet=amina, amount=600 * KES, idempotency_key="a"
+    )
+    with pytest.raises(errors.DailyLimit):  # the first is still open: its amount counts
+        services.start_withdrawal(
+            operator=mpesa, wallet=amina, amount=500 * KES, idempotency_key="b"
+        )
+    amina.refresh_from_db()
+    assert (amina.day_total, amina.held) == (600 * KES, 600 * KES + first.fee)
+    second = services.start_withdrawal(
+        operator=mpesa, wallet=amina, amount=400 * KES, idempotency_key="c"
+    )
+    failed = services.apply_outcome(second, Outcome(Status.FAILED, reason="refused"))
+    assert failed.state == RequestState.FAILED
+    amina.refresh_from_db()
+    assert amina.day_total == 600 * KES  # the failed payout's 400 was given back
+
+
 def test_a_spoofed_callback_with_a_wrong_token_is_403_and_records_nothing(mpesa, client):
     response = client.post(
         "/operators/mpesa/wrong-token/collection/?ref=x", "{}", content_type="application/json"
     )
     assert response.status_code == 403
+    assert not OperatorCallback.objects.exists()
+
+
+def test_one_operators_callback_token_opens_no_other_operators_callbacks(mpesa, momo, client):
+    assert callback_token("mpesa") != callback_token("momo")
+    response = client.post(
+        f"/operators/momo/{callback_token('mpesa')}/collection/?ref=x",
+        "{}",
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert not OperatorCallback.objects.exists()
+
+
+def test_an_operator_callback_from_outside_the_allow_list_is_403(mpesa, client, settings):
+    settings.OPERATOR_ALLOWED_IPS = ["196.201.214.0/24"]
+    url = f"/operators/mpesa/{callback_token('mpesa')}/collection/?ref=x"
+    spoofed = client.post(
+        url, "{}", content_type="application/json", HTTP_X_FORWARDED_FOR="196.201.214.200"
+    )
+    assert spoofed.status_code == 403  # no trusted proxy: the header is the caller's own claim
     assert not OperatorCallback.objects.exists()
 
 
@@ -199,7 +249,9 @@ def test_missing_and_phantom_lines_become_breaks_and_need_two_people(
     maker = django_user_model.objects.create_user("maker", is_staff=True)
     checker = django_user_model.objects.create_user("checker", is_staff=True)
     found = run.found.get(kind=BreakKind.MISSING_ON_OURS)
-    proposed = propose(found=found, staff=maker, proposal="operator error: reversed by them")
+    proposed = propose(
+        found=found, staff=maker, resolution="nothing", note="operator error: reversed by them"
+    )
     with pytest.raises(PermissionError):
         approve(found=proposed, staff=maker)
     assert approve(found=proposed, staff=checker).state == BreakState.RESOLVED
@@ -252,3 +304,17 @@ def test_callback_urls_never_show_their_token_in_logs():
     assert redact("Forbidden: /ussd/africastalking/s3cret/") == (
         "Forbidden: /ussd/africastalking/********/"
     )
+
+
+@pytest.mark.parametrize("status", ["frozen", "closed"])
+def test_a_frozen_or_closed_wallet_can_neither_top_up_nor_withdraw(mpesa, amina, fund, status):
+    fund(amina, 1_000 * KES)
+    Customer.objects.filter(pk=amina.customer_id).update(status=status)
+    amina.refresh_from_db()
+    with pytest.raises(errors.AccountNotActive):
+        services.start_top_up(operator=mpesa, wallet=amina, amount=100 * KES, idempotency_key="t")
+    with pytest.raises(errors.AccountNotActive):
+        services.start_withdrawal(
+            operator=mpesa, wallet=amina, amount=100 * KES, idempotency_key="w"
+        )
+    assert not OperatorRequest.objects.exists()

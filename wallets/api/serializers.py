@@ -54,6 +54,23 @@ def currency_field(**kwargs: Any) -> serializers.RegexField:
     )
 
 
+class PinField(serializers.CharField):
+    """A customer's 4-digit PIN: write-only, never trimmed, never repeated in an error."""
+
+    default_error_messages = {"invalid_pin": "A PIN is exactly 4 digits."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            write_only=True, trim_whitespace=False, style={"input_type": "password"}, **kwargs
+        )
+
+    def to_internal_value(self, data: Any) -> str:
+        text = super().to_internal_value(data)
+        if not PIN_PATTERN.fullmatch(text):
+            self.fail("invalid_pin")
+        return text
+
+
 class TransferRequestSerializer(serializers.Serializer):
     sender = PhoneField(help_text="The paying customer's phone number.")
     recipient = PhoneField(help_text="The receiving customer's phone number.")

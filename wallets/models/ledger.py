@@ -262,6 +262,10 @@ class Hold(models.Model):
     transaction = models.OneToOneField(
         Transaction, on_delete=models.PROTECT, null=True, blank=True, related_name="hold"
     )
+    # The principal counted toward the owner's daily and monthly limits when placed (money
+    # that leaves before the commit, as a payout to an operator), and the day it was counted.
+    counted = models.BigIntegerField(default=0, editable=False)
+    counted_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]

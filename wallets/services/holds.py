@@ -1,5 +1,11 @@
 """Holds: money reserved on an account until a pending operation commits or is released.
 
+A hold for money that will leave us before the hold is committed (a payout to an operator)
+counts its principal toward the owner's daily and monthly limits when it is placed
+(`counted`), under the same row lock as the reservation, so concurrent payouts cannot pass
+the limits together; releasing it gives that headroom back within the same day and month.
+Its commit is then not counted again.
+
 A hold ends exactly once (the conditional UPDATE on `state = 'open'` decides the winner, and a
 trigger refuses any change to an ended hold). Lock order is hold row, then account row, as in
 `wallets_post`.
@@ -10,18 +16,24 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import BigIntegerField, Case, F, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from wallets.errors import (
+    AccountNotActive,
+    DailyLimit,
     HoldNotOpen,
     IdempotencyConflict,
     InsufficientFunds,
     InvalidAmount,
     LedgerError,
+    LimitsNotConfigured,
+    MonthlyLimit,
 )
 from wallets.models import Account, Channel, Hold, HoldState, Transaction, TransactionKind
 from wallets.services.posting import Leg, post_transaction, request_hash
+from wallets.services.rules import limits_for
 
 
 def place_hold(
@@ -31,9 +43,11 @@ def place_hold(
     reason: str,
     idempotency_key: str,
     deadline: datetime.datetime,
+    counted: int = 0,
 ) -> Hold:
-    """Reserve `amount` of the account's available balance until `deadline`, once per key."""
-    if amount <= 0:
+    """Reserve `amount` of the account's available balance until `deadline`, once per key;
+    with `counted`, also count that much toward the owner's daily and monthly limits."""
+    if amount <= 0 or not 0 <= counted <= amount:
         raise InvalidAmount()
     if account.is_house:
         raise LedgerError("House accounts cannot carry holds.")
@@ -44,7 +58,7 @@ def place_hold(
                 raise IdempotencyConflict()
             return existing
         try:
-            return _place(account, amount, reason, idempotency_key, deadline)
+            return _place(account, amount, reason, idempotency_key, deadline, counted)
         except IntegrityError:  # a twin placed it first; read it on the next turn
             continue
         except InsufficientFunds:
@@ -58,15 +72,56 @@ def place_hold(
 
 @transaction.atomic(durable=True)
 def _place(
-    account: Account, amount: int, reason: str, key: str, deadline: datetime.datetime
+    account: Account,
+    amount: int,
+    reason: str,
+    key: str,
+    deadline: datetime.datetime,
+    counted: int,
 ) -> Hold:
-    reserved = Account.objects.filter(pk=account.pk, balance__gte=F("held") + amount).update(
-        held=F("held") + amount
-    )
-    if not reserved:
-        raise InsufficientFunds()
+    if counted:
+        _reserve_counted(account, amount, counted)
+    else:
+        reserved = Account.objects.filter(pk=account.pk, balance__gte=F("held") + amount).update(
+            held=F("held") + amount
+        )
+        if not reserved:
+            raise InsufficientFunds()
     return Hold.objects.create(
-        account=account, amount=amount, reason=reason, idempotency_key=key, deadline=deadline
+        account=account,
+        amount=amount,
+        reason=reason,
+        idempotency_key=key,
+        deadline=deadline,
+        counted=counted,
+        counted_on=timezone.localdate() if counted else None,
+    )
+
+
+def _reserve_counted(account: Account, amount: int, counted: int) -> None:
+    """Reserve `amount` and count `counted` toward the tier's limits, under the row lock."""
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    limits = limits_for(locked)
+    if limits is None:
+        raise LimitsNotConfigured()
+    if locked.customer is not None and locked.customer.status != "active":
+        raise AccountNotActive()
+    today = timezone.localdate()
+    month = today.replace(day=1)
+    day_used = locked.day_total if locked.day_on == today else 0
+    month_used = locked.month_total if locked.month_on == month else 0
+    if locked.balance - locked.held < amount:
+        raise InsufficientFunds()
+    if day_used + counted > limits.max_daily:
+        raise DailyLimit()
+    if limits.max_monthly is not None and month_used + counted > limits.max_monthly:
+        raise MonthlyLimit()
+    Account.objects.filter(pk=account.pk).update(
+        held=F("held") + amount,
+        day_total=day_used + counted,
+        day_on=today,
+        month_total=month_used + counted,
+        month_on=month,
     )
 
 
@@ -86,8 +141,35 @@ def _end(hold: Hold, reason: str) -> bool:
         state=HoldState.RELEASED, ended_at=timezone.now(), end_reason=reason[:200]
     )
     if ended:
-        Account.objects.filter(pk=hold.account_id).update(held=F("held") - hold.amount)
+        Account.objects.filter(pk=hold.account_id).update(
+            held=F("held") - hold.amount, **_uncounted(hold)
+        )
     return bool(ended)
+
+
+def _uncounted(hold: Hold) -> dict[str, Case]:
+    """Give back what `hold` counted toward the limits, if its day and month still run."""
+    if not hold.counted or hold.counted_on is None:
+        return {}
+    month = hold.counted_on.replace(day=1)
+    big = BigIntegerField()
+    zero = Value(0, output_field=big)
+    counted = Value(hold.counted, output_field=big)
+    return {
+        "day_total": Case(
+            When(
+                day_on=hold.counted_on,
+                then=Greatest(F("day_total") - counted, zero, output_field=big),
+            ),
+            default=F("day_total"),
+            output_field=big,
+        ),
+        "month_total": Case(
+            When(month_on=month, then=Greatest(F("month_total") - counted, zero, output_field=big)),
+            default=F("month_total"),
+            output_field=big,
+        ),
+    }
 
 
 def commit_hold(
