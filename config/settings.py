@@ -160,6 +160,9 @@ OPERATOR_CALLBACK_TOKEN = os.environ.get("OPERATOR_CALLBACK_TOKEN", "dev-operato
 if not DEBUG and OPERATOR_CALLBACK_TOKEN.startswith("dev-"):
     raise RuntimeError("Set OPERATOR_CALLBACK_TOKEN when DJANGO_DEBUG is false.")
 OPERATOR_ALLOWED_IPS = env_list("OPERATOR_ALLOWED_IPS")
+# Who gets an SMS when e-money is not fully covered (comma-separated E.164 numbers); the
+# ADMINS get an e-mail, and the log a CRITICAL line.
+SAFEGUARDING_ALERT_PHONES = env_list("SAFEGUARDING_ALERT_PHONES")
 # Each operator's callback path carries its own token, derived from OPERATOR_CALLBACK_TOKEN
 # and its code (operators.conf.callback_token), or set as OPERATOR_<CODE>_CALLBACK_TOKEN.
 OPERATOR_TIMEOUT_SECONDS = float(os.environ.get("OPERATOR_TIMEOUT_SECONDS", "10"))
@@ -277,6 +280,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-overdue-holds": {"task": "wallets.tasks.expire_overdue_holds", "schedule": 60.0},
     "check-ledger": {"task": "wallets.tasks.check_ledger", "schedule": 3600.0},
     "check-operator-requests": {"task": "operators.tasks.check_requests", "schedule": 15.0},
+    "check-safeguarding": {"task": "operators.tasks.check_safeguarding", "schedule": 60.0},
     "reconcile-operators": {
         "task": "operators.tasks.reconcile_yesterday",
         "schedule": crontab(minute=30, hour=3),

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
-from operators import breaks, reconciliation, services
+from operators import breaks, reconciliation, safeguarding, services
+from operators.adapters.base import OperatorError
 from operators.models import (
     Break,
     BreakState,
@@ -18,6 +22,8 @@ from operators.models import (
     OperatorRequest,
     Reconciliation,
     Resolution,
+    SafeguardingCheck,
+    TrustBankBalance,
 )
 from wallets import errors
 from wallets.admin.common import ReadOnlyPermissions, money
@@ -27,6 +33,23 @@ from wallets.admin.common import ReadOnlyPermissions, money
 class OperatorAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "base_url", "currency", "active"]
     list_filter = ["kind", "active"]
+    actions = ["reconcile_today"]
+
+    @admin.action(description="Reconcile today so far (fetches today's statement)")
+    def reconcile_today(self, request: HttpRequest, queryset: QuerySet[Operator]) -> None:
+        for operator in queryset:
+            try:
+                run = reconciliation.reconcile_day(operator, timezone.localdate())
+            except OperatorError as error:
+                self.message_user(request, f"{operator.name}: {error}", messages.ERROR)
+            else:
+                level = messages.SUCCESS if not run.breaks else messages.WARNING
+                self.message_user(
+                    request,
+                    f"{operator.name}: {run.lines} lines, {run.matched} matched, "
+                    f"{run.auto_resolved} settled, {run.breaks} breaks.",
+                    level,
+                )
 
 
 class CallbackInline(ReadOnlyPermissions, admin.TabularInline):
@@ -183,3 +206,68 @@ class BreakAdmin(ReadOnlyPermissions, admin.ModelAdmin):
         for found in queryset.filter(state=BreakState.PROPOSED):
             breaks.send_back(found=found, staff=request.user)
         self.message_user(request, "Sent back for a new proposal.", messages.INFO)
+
+
+@admin.register(TrustBankBalance)
+class TrustBankBalanceAdmin(admin.ModelAdmin):
+    """Finance enters each trust bank's statement balance; the safeguarding check uses the
+    latest of each bank."""
+
+    list_display = ["as_of", "bank", "currency", "balance_shown", "entered_by", "entered_at"]
+    list_filter = ["bank", "currency"]
+    fields = ["bank", "currency", "balance", "as_of"]
+
+    @admin.display(description="balance")
+    def balance_shown(self, entry: TrustBankBalance) -> str:
+        return money(entry.balance, entry.currency)
+
+    def save_model(
+        self, request: HttpRequest, obj: TrustBankBalance, form: Any, change: bool
+    ) -> None:
+        obj.entered_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SafeguardingCheck)
+class SafeguardingCheckAdmin(ReadOnlyPermissions, admin.ModelAdmin):
+    list_display = [
+        "ran_at",
+        "currency",
+        "e_money_shown",
+        "backing_shown",
+        "bank_declared_shown",
+        "covered",
+        "signed",
+    ]
+    list_filter = ["currency"]
+    readonly_fields = [field.name for field in SafeguardingCheck._meta.fields] + ["signed"]
+    actions = ["check_now"]
+
+    @admin.display(description="e-money outstanding")
+    def e_money_shown(self, report: SafeguardingCheck) -> str:
+        return money(report.e_money, report.currency)
+
+    @admin.display(description="ledger backing")
+    def backing_shown(self, report: SafeguardingCheck) -> str:
+        return money(report.ledger_backing, report.currency)
+
+    @admin.display(description="trust banks (declared)")
+    def bank_declared_shown(self, report: SafeguardingCheck) -> str:
+        if report.bank_declared is None:
+            return "not entered"
+        return money(report.bank_declared, report.currency)
+
+    @admin.display(description="covered", boolean=True)
+    def covered(self, report: SafeguardingCheck) -> bool:
+        return report.shortfall == 0
+
+    @admin.display(description="signature valid", boolean=True)
+    def signed(self, report: SafeguardingCheck) -> bool:
+        return safeguarding.verify(report)
+
+    @admin.action(description="Run the safeguarding check now")
+    def check_now(self, request: HttpRequest, queryset: QuerySet[SafeguardingCheck]) -> None:
+        for currency in safeguarding.currencies():
+            report = safeguarding.check(currency)
+            level = messages.SUCCESS if not report.shortfall else messages.ERROR
+            self.message_user(request, str(report), level)

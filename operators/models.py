@@ -231,3 +231,57 @@ class Break(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.reference}"
+
+
+class TrustBankBalance(models.Model):
+    """A trust bank's statement balance, entered by finance (from the bank's statement)."""
+
+    bank = models.CharField(max_length=60, help_text="e.g. KCB trust account 1234")
+    currency = models.CharField(max_length=3, default="KES")
+    balance = models.BigIntegerField(help_text="Minor units, as the bank's statement says.")
+    as_of = models.DateField()
+    entered_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-as_of", "bank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bank", "currency", "as_of"], name="trust_balance_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank} {self.as_of}"
+
+
+class SafeguardingCheck(models.Model):
+    """One run of the safeguarding check for a currency: is every unit of e-money covered?
+
+    - e_money: customer wallets, agent floats and commissions (what we owe the public);
+    - ledger_backing: what the trust, issuance and settlement accounts say backs it;
+    - bank_declared and at_operators: the trust banks' latest statements (entered by
+      finance) and our settlement mirrors (reconciled daily with each operator);
+    - shortfall: the largest gap found (0 when covered). `signature` is an HMAC of the
+      figures, so a report altered afterwards shows."""
+
+    currency = models.CharField(max_length=3)
+    ran_at = models.DateTimeField(default=timezone.now)
+    e_money = models.BigIntegerField()
+    ledger_backing = models.BigIntegerField()
+    at_operators = models.BigIntegerField()
+    bank_declared = models.BigIntegerField(null=True, blank=True)
+    bank_as_of = models.DateField(null=True, blank=True)
+    shortfall = models.BigIntegerField(default=0)
+    detail = models.JSONField(default=dict)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-ran_at"]
+        indexes = [models.Index(fields=["currency", "-ran_at"], name="safeguarding_latest")]
+
+    def __str__(self) -> str:
+        state = "covered" if not self.shortfall else f"SHORT {self.shortfall}"
+        return f"{self.currency} {self.ran_at:%Y-%m-%d %H:%M}: {state}"

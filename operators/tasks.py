@@ -9,7 +9,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from operators import callbacks, reconciliation, services
+from operators import callbacks, reconciliation, safeguarding, services
 from operators.adapters.base import OperatorError
 from operators.models import Operator, OperatorCallback, OperatorRequest
 
@@ -67,3 +67,10 @@ def reconcile_yesterday() -> int:
                 break
             day += datetime.timedelta(days=1)
     return breaks
+
+
+@shared_task(name="operators.tasks.check_safeguarding")
+def check_safeguarding() -> int:
+    """Beat, every minute: is all e-money covered, in every currency? Returns the shortfall
+    (0 when covered) summed over currencies; a shortfall has already alerted."""
+    return sum(safeguarding.check(currency).shortfall for currency in safeguarding.currencies())

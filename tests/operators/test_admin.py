@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from operators import safeguarding
 from operators.models import Break, BreakKind, BreakState, Operator, Reconciliation
 
 
@@ -50,7 +51,15 @@ def act(client: Client, action: str, found: Break, note: str = "", resolution: s
 
 def test_every_operator_admin_page_loads(found):
     client = staff_client("ops")
-    for model in ("operator", "operatorrequest", "operatorcallback", "reconciliation", "break"):
+    for model in (
+        "operator",
+        "operatorrequest",
+        "operatorcallback",
+        "reconciliation",
+        "break",
+        "trustbankbalance",
+        "safeguardingcheck",
+    ):
         assert client.get(reverse(f"admin:operators_{model}_changelist")).status_code == 200
     page = client.get(reverse("admin:operators_break_change", args=[found.pk]))
     assert page.status_code == 200
@@ -69,3 +78,28 @@ def test_a_break_is_resolved_by_two_different_people(found):
     act(checker, "approve", found)
     found.refresh_from_db()
     assert (found.state, found.approved_by.username) == (BreakState.RESOLVED, "checker")
+
+
+def test_reconciling_today_with_an_unreachable_operator_says_so(found):
+    client = staff_client("ops")
+    response = client.post(
+        reverse("admin:operators_operator_changelist"),
+        {"action": "reconcile_today", "_selected_action": [found.reconciliation.operator.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "M-Pesa:" in response.content.decode()
+    assert Reconciliation.objects.count() == 1  # only the fixture's: nothing was recorded
+
+
+def test_the_safeguarding_report_shows_whether_e_money_is_covered(db):
+    report = safeguarding.check("KES")
+    client = staff_client("finance")
+    page = client.get(reverse("admin:operators_safeguardingcheck_changelist")).content.decode()
+    assert "icon-yes.svg" in page  # covered, and the signature verifies
+    response = client.post(
+        reverse("admin:operators_safeguardingcheck_changelist"),
+        {"action": "check_now", "_selected_action": [report.pk]},
+        follow=True,
+    )
+    assert "covered" in response.content.decode()
