@@ -4,10 +4,12 @@ the faults operators really have. Money ends right, once, and the ledger holds."
 from __future__ import annotations
 
 import datetime
+import logging
 import time
 
 import pytest
 from django.utils import timezone
+from django.utils.log import ServerFormatter
 
 from operators import services
 from operators.adapters.base import Outcome, Status
@@ -295,6 +297,24 @@ def test_a_top_up_over_the_balance_cap_is_refused_before_asking_the_operator(mpe
             operator=mpesa, wallet=amina, amount=100_001 * KES, idempotency_key="cap"
         )
     assert not OperatorRequest.objects.exists()
+
+
+def test_the_development_servers_access_log_hides_callback_tokens():
+    handlers = logging.getLogger("django.server").handlers
+    handler = next(h for h in handlers if isinstance(h.formatter, ServerFormatter))
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("POST /operators/mpesa/s3cret/payout/?ref=x HTTP/1.1", "200", "43"),
+        None,
+    )
+    assert handler.filter(record)
+    logged = handler.format(record)
+    assert "/operators/mpesa/********/payout/" in logged
+    assert "s3cret" not in logged
 
 
 def test_callback_urls_never_show_their_token_in_logs():
