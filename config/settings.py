@@ -160,6 +160,17 @@ OPERATOR_CALLBACK_TOKEN = os.environ.get("OPERATOR_CALLBACK_TOKEN", "dev-operato
 if not DEBUG and OPERATOR_CALLBACK_TOKEN.startswith("dev-"):
     raise RuntimeError("Set OPERATOR_CALLBACK_TOKEN when DJANGO_DEBUG is false.")
 OPERATOR_ALLOWED_IPS = env_list("OPERATOR_ALLOWED_IPS")
+# Who hears of trouble by e-mail (a safeguarding shortfall, server errors).
+ADMINS = [(address, address) for address in env_list("ADMIN_EMAILS")]
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "agentnet@localhost")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 # Who gets an SMS when e-money is not fully covered (comma-separated E.164 numbers); the
 # ADMINS get an e-mail, and the log a CRITICAL line.
 SAFEGUARDING_ALERT_PHONES = env_list("SAFEGUARDING_ALERT_PHONES")
