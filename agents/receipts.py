@@ -23,6 +23,7 @@ from django.utils.functional import Promise
 
 from agents import texts
 from agents.models import Agent, Aggregator, Store
+from operators.models import Operator
 from ussd.sms.encoding import plain_name
 from ussd.sms.receipts import Receipt, balances_after, fit_one_sms, local_phone, receipt_time
 from wallets.models import Customer, Transaction
@@ -184,6 +185,22 @@ def move_commission(scene: Scene) -> list[Receipt]:
     return [Receipt(agent.phone, lang, render(lang, texts.COMMISSION_MOVED, values, "", ""))]
 
 
+def operator_float(scene: Scene) -> list[Receipt]:
+    """Float the agent bought from its own M-Pesa or MoMo (the operator collected it)."""
+    agent = scene.parties.agent
+    if agent is None:
+        return []
+    lang = language(agent.language)
+    values = scene.values(agent.float_account_id, operator=operator_name(scene.posted))
+    return [Receipt(agent.phone, lang, render(lang, texts.FLOAT_FROM_OPERATOR, values, "", ""))]
+
+
+def operator_name(posted: Transaction) -> str:
+    """The operator's name by the code the posting names (its code if it was deleted)."""
+    code = str(posted.metadata.get("operator", ""))
+    return Operator.objects.filter(code=code).values_list("name", flat=True).first() or code
+
+
 def issue_float(scene: Scene) -> list[Receipt]:
     aggregator = scene.parties.aggregator
     lang = language(aggregator.language)
@@ -198,6 +215,7 @@ RENDERERS: dict[str, Callable[[Scene], list[Receipt]]] = {
     "return_float": return_float,
     "move_commission": move_commission,
     "issue_float": issue_float,
+    "operator_float": operator_float,
 }
 
 

@@ -31,6 +31,11 @@ FLOAT_BOUGHT = _(
     "{reference} Confirmed. {amount} float bought from {counterparty} on {date} at {time}. "
     "New float {balance}."
 )
+# Translators: {operator} is e.g. M-Pesa or MTN MoMo: the agent paid from its own account there.
+FLOAT_FROM_OPERATOR = _(
+    "{reference} Confirmed. {amount} float bought from your {operator} on {date} at {time}. "
+    "New float {balance}."
+)
 FLOAT_SOLD = _(
     "{reference} Confirmed. {amount} float sold to agent {counterparty} on {date} at {time}. "
     "New float {balance}."

@@ -143,7 +143,8 @@ def _credit_late(found: Break, request: OperatorRequest) -> Transaction:
         fingerprint=request_hash("break_credit_late", found.pk, amount),
         channel=Channel.ADMIN,
         initiator=f"operator:{request.operator.code}",
-        metadata={"operator": request.operator.code, "operator_request": str(request.reference)},
+        metadata=request.metadata
+        | {"operator": request.operator.code, "operator_request": str(request.reference)},
         receiver_limits=False,
     )
 

@@ -14,6 +14,10 @@ TOP_UP_FAILED = _(
     # Translators: an SMS; {operator} is e.g. M-Pesa; nothing was taken from the customer.
     "Your top-up of {amount} from {operator} did not go through. No money was moved."
 )
+FLOAT_FAILED = _(
+    # Translators: an SMS to an agent; {operator} is e.g. M-Pesa; no float was bought.
+    "Your float purchase of {amount} from {operator} did not go through. No money was moved."
+)
 PAYOUT_FAILED = _(
     # Translators: an SMS; the money held for the withdrawal is available again.
     "Your withdrawal of {amount} to {operator} did not go through. The money is back in your "
@@ -27,6 +31,8 @@ def tell_failure(request: OperatorRequest) -> None:
     customer = request.wallet.customer
     language = customer.language if customer else str(request.metadata.get("language", "en"))
     template = TOP_UP_FAILED if request.kind == RequestKind.COLLECTION else PAYOUT_FAILED
+    if request.metadata.get("operation") == "operator_float":
+        template = FLOAT_FAILED
     with translation.override(language):
         text = str(template).format(
             amount=format_amount(request.amount, request.currency), operator=request.operator.name

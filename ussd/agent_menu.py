@@ -1,7 +1,7 @@
 """The agent menu, as data: what an assistant sees when they dial the same code.
 
     1 Cash in   2 Cash out with a code   3 Register a customer   4 Float and commission
-    5 End-of-day cash count
+    (4 -> 6 buys float from the agent's own M-Pesa or MoMo)   5 End-of-day cash count
 
 Each operation ends with the assistant's PIN; the customer's name is shown before it.
 """
@@ -11,8 +11,10 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from ussd import agent_actions as act
+from ussd import agent_mobile_money as mobile_money
 from ussd.actions import keep_new_pin, parse_money
 from ussd.engine import Engine, Screen
+from ussd.mobile_money import parse_amount as parse_operator_amount
 from ussd.registration import parse_birth_date, parse_full_name, parse_id_number
 
 AGENT_HOME = "agent"
@@ -104,9 +106,11 @@ AGENT_SCREENS: dict[str, Screen] = {
         then=act.register_customer,
     ),
     "agent.account": Screen(
+        # Translators: keep it as short: with a notice line above it, the screen must still fit
+        # one page. Option 4 buys float from the head office, 6 from the agent's own M-Pesa.
         _(
-            "Float and commission\n1. Balances\n2. Mini statement\n3. Move commission to float\n"
-            "4. Buy float\n5. Return float\n0. Back"
+            "Float\n1. Balances\n2. Mini statement\n3. Commission to float\n4. Buy float\n"
+            "5. Return float\n6. Buy by mobile money\n0. Back"
         ),
         options={
             "1": "agent.balances",
@@ -114,7 +118,25 @@ AGENT_SCREENS: dict[str, Screen] = {
             "3": act.choose_float_operation("commission"),
             "4": act.choose_float_operation("buy"),
             "5": act.choose_float_operation("return"),
+            "6": mobile_money.list_operators,
         },
+    ),
+    "agent.opfloat": Screen(
+        _("Buy float by mobile money\n{float_operators_text}\n0. Back"),
+        save_as="operator_id",
+        parse=mobile_money.parse_operator,
+        then="agent.opfloat.amount",
+    ),
+    "agent.opfloat.amount": Screen(
+        _("Buy float from your {operator_name}\nEnter amount\n0. Back"),
+        save_as="amount",
+        parse=parse_operator_amount,
+        then=mobile_money.quote,
+    ),
+    "agent.opfloat.confirm": Screen(
+        _("Buy float {amount_text} from {operator_name} {phone_text}?\nEnter agent PIN\n0. Back"),
+        secret=True,
+        then=mobile_money.buy_float,
     ),
     "agent.balances": Screen(
         _("Balances\nEnter agent PIN\n0. Back"), secret=True, then=act.show_balances

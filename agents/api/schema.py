@@ -14,6 +14,8 @@ from agents.api.serializers import (
     CashInRequestSerializer,
     CodeCashOutRequestSerializer,
     CustomerSerializer,
+    FloatTopUpRequestSerializer,
+    FloatTopUpSerializer,
     PostedSerializer,
     ProfileSerializer,
     QuoteRequestSerializer,
@@ -88,6 +90,66 @@ float_operation = money_operation(
     "Move float (store owners)",
     "Buy float from the aggregator, return float to it, or move commission into float.",
     AmountRequestSerializer,
+)
+float_top_up = extend_schema(
+    tags=TAGS,
+    summary="Buy float from the agent's own M-Pesa or MoMo (store owners)",
+    description="Asks the operator to collect `amount` from the agent's registered phone, once"
+    " per `Idempotency-Key`, authorised by the owner's PIN; the owner then approves the payment"
+    " at the operator's own PIN prompt on that phone. Answered 202 at once: the float is"
+    " credited when the operator confirms (poll the Location), and the agent gets an SMS either"
+    " way. A retry with the same key and body returns the same request with"
+    " `Idempotent-Replayed: true`, without checking the PIN again.",
+    request=FloatTopUpRequestSerializer,
+    parameters=[
+        IDEMPOTENCY_KEY,
+        OpenApiParameter(
+            "Idempotent-Replayed",
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            response=[202],
+            enum=["true"],
+            description="Present when the answer is the replay of an earlier request.",
+        ),
+        OpenApiParameter(
+            "Location",
+            OpenApiTypes.URI,
+            OpenApiParameter.HEADER,
+            response=[202],
+            description="Where to ask for its state: /api/v1/agent/float/top-ups/<reference>.",
+        ),
+    ],
+    responses={
+        202: FloatTopUpSerializer,
+        400: error(
+            "Malformed body, missing Idempotency-Key, or an amount the operator cannot move"
+            " (M-Pesa: whole shillings)."
+        ),
+        401: UNAUTHENTICATED,
+        403: PIN,
+        409: CONFLICT,
+        422: error(
+            "Refused: unknown_operator, an operator not available now, an inactive agent, or a"
+            " currency the operator does not move."
+        ),
+    },
+)
+float_top_up_state = extend_schema(
+    tags=TAGS,
+    summary="A float purchase from M-Pesa or MoMo: where it stands",
+    parameters=[
+        OpenApiParameter(
+            "reference",
+            OpenApiTypes.UUID,
+            OpenApiParameter.PATH,
+            description="The purchase's reference, from the answer that started it.",
+        )
+    ],
+    responses={
+        200: FloatTopUpSerializer,
+        401: UNAUTHENTICATED,
+        404: error("None of this agent's float purchases has that reference."),
+    },
 )
 registration = extend_schema(
     tags=TAGS,

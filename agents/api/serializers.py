@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from operators.models import RequestState
 from wallets.api.serializers import MAX_AMOUNT, PhoneField
 from wallets.models.customers import IdType
 
@@ -59,6 +60,37 @@ class CodeCashOutRequestSerializer(serializers.Serializer):
 class AmountRequestSerializer(serializers.Serializer):
     amount = amount_field("Minor units.")
     pin = pin_field()
+
+
+class FloatTopUpRequestSerializer(serializers.Serializer):
+    operator = serializers.SlugField(
+        max_length=20, help_text='The operator\'s code, e.g. "mpesa" or "momo".'
+    )
+    amount = amount_field("Minor units. M-Pesa moves whole shillings only.")
+    pin = pin_field()
+
+
+class FloatTopUpSerializer(serializers.Serializer):
+    """Float bought from the agent's own M-Pesa or MoMo, as it stands."""
+
+    reference = serializers.UUIDField(help_text="Ours, sent to the operator.")
+    operator = serializers.CharField(source="operator.code")
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+    phone = serializers.CharField(help_text="The agent's registered phone, asked to pay (E.164).")
+    state = serializers.ChoiceField(
+        choices=RequestState.choices,
+        help_text="pending, then succeeded (the float is credited) or failed (nothing moved);"
+        " unknown while we ask the operator again.",
+    )
+    reason = serializers.CharField(help_text="Why it failed or is unknown, else empty.")
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    transaction = serializers.CharField(
+        source="transaction.reference",
+        allow_null=True,
+        help_text="The reference code of the float posting once it succeeded, else null.",
+    )
 
 
 class RegistrationRequestSerializer(serializers.Serializer):

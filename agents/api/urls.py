@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from agents.api import views
+from agents.api import top_ups, views
 
 urlpatterns: list[URLPattern] = [
     path("me", views.ProfileView.as_view(), name="agent-api-me"),
@@ -20,6 +20,12 @@ urlpatterns: list[URLPattern] = [
         "commission/move",
         views.FloatView.as_view(operation="commission"),
         name="agent-api-commission-move",
+    ),
+    path("float/top-ups", top_ups.FloatTopUpView.as_view(), name="agent-api-float-top-ups"),
+    path(
+        "float/top-ups/<str:reference>",
+        top_ups.FloatTopUpStateView.as_view(),
+        name="agent-api-float-top-up",
     ),
     path("cash-counts", views.CashCountView.as_view(), name="agent-api-cash-counts"),
     path("statement", views.StatementView.as_view(), name="agent-api-statement"),

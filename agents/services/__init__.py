@@ -20,7 +20,13 @@ from agents.services.codes import cash_out_with_code, create_withdrawal_code
 from agents.services.devices import issue_device_token, revoke_devices
 from agents.services.drawer import record_cash_count
 from agents.services.flags import mark_reviewed
-from agents.services.floats import buy_float, issue_aggregator_float, move_commission, return_float
+from agents.services.floats import (
+    buy_float,
+    buy_float_from_operator,
+    issue_aggregator_float,
+    move_commission,
+    return_float,
+)
 from agents.services.network import (
     add_assistant,
     add_store,
@@ -41,6 +47,7 @@ __all__ = [
     "assistant_for_phone",
     "build_commission_statement",
     "buy_float",
+    "buy_float_from_operator",
     "cash_in",
     "cash_in_fingerprint",
     "cash_out",

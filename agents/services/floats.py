@@ -6,6 +6,9 @@
   back; the cash changes hands outside the system.
 - `move_commission`: an agent's owner moves earned commission into the float, to serve more
   deposits.
+- `buy_float_from_operator`: an agent's owner buys float from the agent's own M-Pesa or MoMo
+  (the operator collects from the agent's registered phone; on its success the posting
+  settlement -> float is made by `operators.services`, with a receipt by SMS).
 
 Only a store's owner may move the agent's money (an assistant serves customers only). Each is
 one posting, exactly once per idempotency key; the receipts go by SMS from the outbox.
@@ -17,7 +20,9 @@ from agents import errors
 from agents.models import Aggregator, Assistant, NetworkStatus
 from agents.services.checks import check_amount
 from agents.services.network import account_ref, acting_assistant
-from wallets.errors import InsufficientFunds
+from operators import services as operators
+from operators.models import Operator, OperatorRequest, RequestKind
+from wallets.errors import IdempotencyConflict, InsufficientFunds
 from wallets.models import Account, AccountKind, Channel, Transaction, TransactionKind
 from wallets.services import CounterLimit, Leg, find_replay, house_account, post_transaction
 from wallets.services.posting import request_hash
@@ -156,3 +161,53 @@ def accounts_for(
     if operation == "return_float":
         return agent_float, aggregator_float
     return agent_commission, agent_float
+
+
+def buy_float_from_operator(
+    *, assistant: Assistant, operator: Operator, amount: int, idempotency_key: str, channel: str
+) -> OperatorRequest:
+    """Ask `operator` to collect `amount` from the agent's registered phone into its float,
+    once per key (the same key for another operator or amount is an IdempotencyConflict)."""
+    loaded = Assistant.objects.select_related("store__agent").get(pk=assistant.pk)
+    if (done := operator_replay(idempotency_key, loaded, operator, amount)) is not None:
+        return done
+    check_amount(amount)
+    acting = acting_assistant(loaded, owner_only=True)
+    agent = acting.store.agent
+    started = operators.start_float_top_up(
+        operator=operator,
+        account=agent.float_account,
+        phone=agent.phone,
+        amount=amount,
+        idempotency_key=idempotency_key,
+        metadata={
+            "operation": "operator_float",
+            "agent_id": agent.pk,
+            "language": agent.language,
+            "channel": channel,
+            "assistant_id": acting.pk,  # who asked (the posting's initiator is the operator)
+        },
+    )
+    # Two different requests racing past the replay check: the first one's key stands.
+    return same_operator_request(started, loaded, operator, amount)
+
+
+def operator_replay(
+    key: str, assistant: Assistant, operator: Operator, amount: int
+) -> OperatorRequest | None:
+    """The float purchase already started under `key`, if any; IdempotencyConflict if the key
+    was used for anything else (another purchase, or a posting). Lets a channel answer a retry
+    before asking for the PIN again."""
+    if Transaction.objects.filter(idempotency_key=key).exists():
+        raise IdempotencyConflict()
+    found = OperatorRequest.objects.filter(idempotency_key=key).first()
+    return None if found is None else same_operator_request(found, assistant, operator, amount)
+
+
+def same_operator_request(
+    found: OperatorRequest, assistant: Assistant, operator: Operator, amount: int
+) -> OperatorRequest:
+    asked = (operator.pk, RequestKind.COLLECTION, assistant.store.agent.float_account_id, amount)
+    if (found.operator_id, found.kind, found.wallet_id, found.amount) != asked:
+        raise IdempotencyConflict()
+    return found

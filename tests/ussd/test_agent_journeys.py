@@ -170,8 +170,8 @@ def test_the_owner_buys_float_and_reads_the_balances_in_kiswahili(client, networ
     network.owner.save(update_fields=["language"])
     owner = phone(client, network.owner.phone)
     assert owner.dial("4") == (
-        "CON Float na kamisheni\n1. Salio\n2. Taarifa fupi\n3. Hamisha kamisheni kwa float\n"
-        "4. Nunua float\n5. Rudisha float\n0. Rudi"
+        "CON Float\n1. Salio\n2. Taarifa fupi\n3. Kamisheni kwa float\n4. Nunua float\n"
+        "5. Rudisha float\n6. Nunua kwa pesa ya simu\n0. Rudi"
     )
     owner.type("4")
     assert owner.type("2000") == "CON Nunua float KES 2,000?\nWeka PIN ya wakala\n0. Rudi"

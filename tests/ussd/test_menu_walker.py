@@ -52,6 +52,7 @@ LONG_VALUES = {
         "1. Top up from M-Pesa\n2. Top up from MTN MoMo\n3. Send to my M-Pesa\n"
         "4. Send to my MTN MoMo"
     ),
+    "float_operators_text": "1. M-Pesa\n2. MTN MoMo\n3. Airtel Money\n4. Telkom T-Kash",
 }
 NOTICE_VALUES = {
     "count": 2,
@@ -123,6 +124,10 @@ SCREEN_NOTICES = {
     "agent.cashin.phone": (errors.InvalidPhoneNumber.message, "{phone} is not registered."),
     "agent.code.phone": (errors.InvalidPhoneNumber.message, "{phone} is not registered."),
     "agent.register.phone": (errors.InvalidPhoneNumber.message, errors.AlreadyRegistered.message),
+    "agent.opfloat.amount": (
+        "Enter an amount in shillings, like 500.",
+        "Enter whole shillings, like 500.",
+    ),
 }
 _walks = itertools.count(1)
 
@@ -234,6 +239,13 @@ def test_the_customer_menu_walk_visits_every_screen_and_each_can_reach_an_end(al
 
 def test_the_agent_menu_walk_visits_every_screen_and_each_can_reach_an_end(db):
     network = build_network()
+    Operator.objects.create(
+        code="mpesa",
+        name="M-Pesa",
+        kind="daraja",
+        base_url="http://127.0.0.1:9/mpesa",  # nothing listens: the walk sends nothing
+        callback_base_url="http://testserver",
+    )
     wanjiku = customer_wallet("+254700100101", "Wanjiku Kamau", "28451937", 6_000 * KES)
     assert wanjiku.customer is not None
     code, _issued = agents.create_withdrawal_code(customer=wanjiku.customer, amount=500 * KES)
@@ -244,7 +256,7 @@ def test_the_agent_menu_walk_visits_every_screen_and_each_can_reach_an_end(db):
         return owner
 
     # a customer, an amount, her ID number, the owner's PIN, a new customer's number, name
-    # and date of birth, her withdrawal code
+    # and date of birth, her withdrawal code, a list choice (an operator)
     inputs = (
         "0700100101",
         "500",
@@ -254,6 +266,7 @@ def test_the_agent_menu_walk_visits_every_screen_and_each_can_reach_an_end(db):
         "Amina Hassan",
         "15061995",
         code,
+        "1",
     )
     assert_complete(explore(Case(AGENT_MENU, inputs), owner.phone, caller), AGENT_MENU)
 

@@ -65,6 +65,7 @@ LONG_VALUES = {
     "phone_text": "0712345678",
     "mm_title": "Tuma kwa MTN MoMo yangu",
     "mm_text": "1. Ongeza kutoka M-Pesa",
+    "float_operators_text": "1. M-Pesa\n2. MTN MoMo\n3. Airtel Money\n4. Telkom T-Kash",
     "n": 4,
 }
 
