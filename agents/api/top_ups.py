@@ -10,8 +10,6 @@ only to the devices of the agent whose float it credits (404 for any other).
 
 from __future__ import annotations
 
-import uuid
-
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -24,8 +22,9 @@ from agents.api import schema
 from agents.api.serializers import FloatTopUpRequestSerializer, FloatTopUpSerializer
 from agents.api.views import AgentView, device_key, valid
 from agents.services.floats import operator_replay
-from operators.api.errors import UnknownOperator, UnknownOperatorRequest
-from operators.models import Operator, OperatorRequest
+from operators.api.errors import UnknownOperator
+from operators.api.views import request_by_reference
+from operators.models import Operator
 from wallets.models import Channel
 from wallets.services import verify_pin
 
@@ -68,15 +67,5 @@ class FloatTopUpStateView(AgentView):
     @schema.float_top_up_state
     def get(self, request: Request, reference: str) -> Response:
         agent = self.assistant(request).store.agent
-        try:
-            wanted = uuid.UUID(reference.strip())
-        except ValueError:
-            raise UnknownOperatorRequest() from None
-        found = (
-            OperatorRequest.objects.select_related("operator", "transaction")
-            .filter(reference=wanted, wallet_id=agent.float_account_id)
-            .first()
-        )
-        if found is None:
-            raise UnknownOperatorRequest()
+        found = request_by_reference(reference, wallet_id=agent.float_account_id)
         return Response(FloatTopUpSerializer(found).data)

@@ -94,18 +94,24 @@ class WithdrawalView(APIView):
 class OperatorRequestView(APIView):
     @schema.operator_request
     def get(self, request: Request, reference: str) -> Response:
-        try:
-            wanted = uuid.UUID(reference.strip())
-        except ValueError:
-            raise UnknownOperatorRequest() from None
-        found = (
-            OperatorRequest.objects.select_related("operator", "transaction")
-            .filter(reference=wanted, wallet__kind=AccountKind.CUSTOMER_WALLET)
-            .first()
-        )
-        if found is None:
-            raise UnknownOperatorRequest()
+        found = request_by_reference(reference, wallet__kind=AccountKind.CUSTOMER_WALLET)
         return Response(OperatorRequestSerializer(found).data)
+
+
+def request_by_reference(reference: str, **scope: Any) -> OperatorRequest:
+    """The operator request of `reference` within `scope`; 404 if malformed or not there."""
+    try:
+        wanted = uuid.UUID(reference.strip())
+    except ValueError:
+        raise UnknownOperatorRequest() from None
+    found = (
+        OperatorRequest.objects.select_related("operator", "transaction")
+        .filter(reference=wanted, **scope)
+        .first()
+    )
+    if found is None:
+        raise UnknownOperatorRequest()
+    return found
 
 
 @sensitive_variables()  # the form holds the body, PIN included
