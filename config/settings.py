@@ -180,6 +180,9 @@ OPERATOR_TIMEOUT_SECONDS = float(os.environ.get("OPERATOR_TIMEOUT_SECONDS", "10"
 # Status queries of an open request: first after this, then doubling, at most this far apart.
 OPERATOR_FIRST_CHECK_SECONDS = int(os.environ.get("OPERATOR_FIRST_CHECK_SECONDS", "30"))
 OPERATOR_MAX_CHECK_SECONDS = int(os.environ.get("OPERATOR_MAX_CHECK_SECONDS", "3600"))
+# After this many checks a request still open is escalated to people (ADMIN_EMAILS, the
+# admin's "escalated" filter); the checks go on at the capped interval.
+OPERATOR_ESCALATE_AFTER_CHECKS = int(os.environ.get("OPERATOR_ESCALATE_AFTER_CHECKS", "6"))
 # A payout's money stays held this long at a time; an unknown outcome extends it.
 OPERATOR_PAYOUT_HOLD_HOURS = int(os.environ.get("OPERATOR_PAYOUT_HOLD_HOURS", "48"))
 # Credentials come from OPERATOR_<CODE>_<NAME> variables; in development these defaults match

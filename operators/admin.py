@@ -58,6 +58,21 @@ class CallbackInline(ReadOnlyPermissions, admin.TabularInline):
     extra = 0
 
 
+class EscalatedFilter(admin.SimpleListFilter):
+    title = "escalated"
+    parameter_name = "escalated"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("open", "Escalated and still open"), ("all", "Ever escalated")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "open":
+            return queryset.filter(escalated_at__isnull=False, state__in=services.OPEN_STATES)
+        if self.value() == "all":
+            return queryset.filter(escalated_at__isnull=False)
+        return queryset
+
+
 @admin.register(OperatorRequest)
 class OperatorRequestAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     list_display = [
@@ -71,7 +86,7 @@ class OperatorRequestAdmin(ReadOnlyPermissions, admin.ModelAdmin):
         "created_at",
         "next_check_at",
     ]
-    list_filter = ["operator", "kind", "state"]
+    list_filter = ["operator", "kind", "state", EscalatedFilter]
     search_fields = ["reference", "phone", "operator_reference"]
     list_select_related = ["operator"]
     readonly_fields = [field.name for field in OperatorRequest._meta.fields]

@@ -3,12 +3,17 @@ the posting). Queued in the same transaction that records the failure, once per 
 
 from __future__ import annotations
 
+import logging
+
+from django.core.mail import mail_admins
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from operators.models import OperatorRequest, RequestKind
 from ussd.sms.services import queue_sms
 from wallets.money import format_amount
+
+logger = logging.getLogger(__name__)
 
 TOP_UP_FAILED = _(
     # Translators: an SMS; {operator} is e.g. M-Pesa; nothing was taken from the customer.
@@ -44,3 +49,14 @@ def tell_failure(request: OperatorRequest) -> None:
         dedup_key=f"operator-failed:{request.reference}",
         language=language,
     )
+
+
+def tell_escalation(request: OperatorRequest) -> None:
+    """Tell operations that a request is still open after every check we allow."""
+    text = (
+        f"{request.operator.name} {request.get_kind_display()} {request.reference} of "
+        f"{format_amount(request.amount, request.currency)} for {request.phone} is still "
+        f"{request.state} after {request.attempts} status checks ({request.reason or 'no answer'})."
+    )
+    logger.error("escalated: %s", text)
+    mail_admins(f"Operator request still open: {request.reference}", text, fail_silently=True)

@@ -379,8 +379,20 @@ def _keep_open(request: OperatorRequest, outcome: Outcome, *, checked: bool) -> 
     OperatorRequest.objects.filter(pk=request.pk, state__in=OPEN_STATES).update(**fields)
     if request.hold is not None and request.hold.deadline < timezone.now() + hold_time() / 2:
         services.extend_hold(hold=request.hold, deadline=timezone.now() + hold_time())
+    if attempts >= settings.OPERATOR_ESCALATE_AFTER_CHECKS:
+        _escalate(request)
     request.refresh_from_db()
     return request
+
+
+def _escalate(request: OperatorRequest) -> None:
+    """Still open after the checks we allow: tell people, once. Checks go on at the capped
+    interval, and the day's statement settles it if the operator never answers."""
+    escalated = OperatorRequest.objects.filter(
+        pk=request.pk, state__in=OPEN_STATES, escalated_at__isnull=True
+    ).update(escalated_at=timezone.now())
+    if escalated:
+        notices.tell_escalation(request)
 
 
 @transaction.atomic(durable=True)

@@ -8,6 +8,7 @@ import logging
 import time
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from django.utils.log import ServerFormatter
 
@@ -338,3 +339,24 @@ def test_a_frozen_or_closed_wallet_can_neither_top_up_nor_withdraw(mpesa, amina,
             operator=mpesa, wallet=amina, amount=100 * KES, idempotency_key="w"
         )
     assert not OperatorRequest.objects.exists()
+
+
+def test_a_request_still_open_after_the_checks_allowed_is_escalated_once(
+    mpesa, operator_simulator, amina, settings, caplog
+):
+    settings.OPERATOR_ESCALATE_AFTER_CHECKS = 2
+    settings.ADMINS = [("Operations", "ops@example.com")]
+    operator_simulator.inject("lose_callback", operator="mpesa")
+    top_up = services.start_top_up(
+        operator=mpesa, wallet=amina, amount=100 * KES, idempotency_key="esc"
+    )
+    silent = Outcome(Status.UNKNOWN, reason="no_answer")
+    services.apply_outcome(top_up, silent, checked=True)
+    assert OperatorRequest.objects.get(pk=top_up.pk).escalated_at is None
+    for _ in range(3):
+        services.apply_outcome(top_up, silent, checked=True)
+    top_up.refresh_from_db()
+    assert top_up.escalated_at is not None
+    assert top_up.state == RequestState.UNKNOWN  # still checked, never guessed
+    assert len(mail.outbox) == 1
+    assert str(top_up.reference) in mail.outbox[0].subject
