@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "ussd.sms",
     "agents",
     "operators",
+    "backoffice",
+    "audit",
+    "approvals",
+    "compliance",
 ]
 
 MIDDLEWARE = [

@@ -44,6 +44,8 @@ class PinProtected(models.Model):
     failed_pin_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     pin_locked_until = models.DateTimeField(null=True, blank=True, editable=False)
     pin_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A one-time start PIN (sent by support after a reset) works once: to choose a new PIN.
+    pin_must_change = models.BooleanField(default=False, editable=False)
 
     class Meta:
         abstract = True
