@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,9 @@ class AuditConfig(AppConfig):
 
     name = "audit"
     verbose_name = "Audit log"
+
+    def ready(self) -> None:
+        from audit import admin_hooks, logins
+
+        admin_hooks.install()
+        logins.connect()
