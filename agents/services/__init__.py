@@ -38,6 +38,7 @@ from agents.services.network import (
 )
 from agents.services.registration import register_customer_at_agent
 from agents.services.statements import build_commission_statement
+from agents.services.status import set_status
 
 __all__ = [
     "CashQuote",
@@ -67,4 +68,5 @@ __all__ = [
     "register_customer_at_agent",
     "return_float",
     "revoke_devices",
+    "set_status",
 ]
