@@ -1,8 +1,13 @@
-"""My account → reverse a transaction, and pending payment requests.
+"""My account → reverse a transaction, and pending requests (payment and reversal requests).
 
-A reversal request freezes what the recipient still holds and leaves the decision to
-customer care (wallets.services.reversals); a payment request is paid like a send, fee shown
-before the PIN.
+A reversal request freezes what the recipient still holds and asks the recipient: under
+Pending requests they agree (the money goes back now) or dispute (it is released) with their
+PIN before the deadline; no answer by then means it goes back (wallets.services.reversals). A
+payment request is paid like a send, fee shown before the PIN.
+
+The recipient's reversal requests are listed with the payment requests, everything waiting for
+the customer's answer, rather than as a My account item of their own: a seventh item would not
+fit one 160-character screen in either language once a notice is shown above it.
 """
 
 from __future__ import annotations
@@ -14,12 +19,20 @@ from django.utils.translation import gettext as _
 from ussd.actions import check_pin, money, short_name
 from ussd.engine import Context, End, Goto, InputError
 from wallets import errors, services
-from wallets.models import PaymentRequest, Transaction
+from wallets.models import PaymentRequest, ReversalRequest, Transaction
 from wallets.models.rules import TariffKind
-from wallets.services.reversals import recipient_wallet
+from wallets.services.reversals import (
+    consent_to_reversal,
+    dispute_reversal,
+    open_reversals_against,
+    recipient_wallet,
+)
 
 REQUESTS_ON_SCREEN = 20  # more than a feature phone user will page through
 NOTE_ON_SCREEN = 24
+SENDER_ON_SCREEN = 20  # the reversal answer screen also shows the amount and the deadline
+SMS_SESSION_PREFIX = "sms:"  # ussd.sms.inbound names its conversations so
+PAYMENT, REVERSAL = "payment", "reversal"  # the kinds of pending request
 
 
 def parse_reversal_reference(context: Context, token: str) -> str:
@@ -48,35 +61,61 @@ def request_reversal(context: Context, pin: str) -> Goto | End:
         return End(_(error.text))
     return End(
         _(
-            "Reversal request received. {amount} is on hold at the recipient. "
-            "Customer care will call you. You will get an SMS."
+            "Reversal request received. {amount} is on hold at the recipient, who is asked "
+            "to agree. You will get an SMS."
         ).format(amount=money(request.held_amount))
     )
 
 
 def list_requests(context: Context, token: str) -> Goto | End:
-    pending = services.pending_requests(context.customer)[:REQUESTS_ON_SCREEN]
-    if not pending:
-        return End(_("You have no pending payment requests."))
-    context.values["request_ids"] = [request.pk for request in pending]
+    """Everything waiting for the customer's answer: payment requests (pay or decline), then
+    reversal requests asking them to give money back (agree or dispute)."""
+    payments = list(services.pending_requests(context.customer)[:REQUESTS_ON_SCREEN])
+    reversals = list(open_reversals_against(context.customer)[: REQUESTS_ON_SCREEN - len(payments)])
+    if not payments and not reversals:
+        return End(_("You have no pending requests."))
+    lines = [f"{money(request.amount)} {requester_name(request)}" for request in payments]
+    lines += [
+        _("Return {amount} to {name}").format(
+            amount=money(request.held_amount), name=short_name(request.requested_by.name.upper())
+        )
+        for request in reversals
+    ]
+    context.values["request_items"] = [[PAYMENT, request.pk] for request in payments] + [
+        [REVERSAL, request.pk] for request in reversals
+    ]
     context.values["requests_text"] = "\n".join(
-        f"{number}. {money(request.amount)} {requester_name(request)}"
-        for number, request in enumerate(pending, start=1)
+        f"{number}. {line}" for number, line in enumerate(lines, start=1)
     )
     return Goto("requests")
 
 
 def parse_request_choice(context: Context, token: str) -> int:
-    ids = context.values.get("request_ids", [])
-    if not token.isdigit() or not 1 <= int(token) <= len(ids):
+    items = context.values.get("request_items", [])
+    if not token.isdigit() or not 1 <= int(token) <= len(items):
         raise InputError(_("Invalid choice. Try again."))
-    request = _request(context, ids[int(token) - 1])
+    kind, pk = items[int(token) - 1]
+    context.values["request_kind"] = kind
+    if kind == REVERSAL:
+        reversal = _reversal(context, pk)
+        if reversal is None:
+            raise InputError(_("That reversal request is already closed."))
+        describe_reversal(context, reversal)
+        return int(reversal.pk)
+    request = _request(context, pk)
     context.values.update(
         amount_text=money(request.amount),
         requester=requester_name(request),
         note=f"{request.note[:NOTE_ON_SCREEN]}\n" if request.note else "",
     )
     return request.pk
+
+
+def open_request(context: Context, token: str) -> Goto:
+    """The chosen request's answer screen: pay or decline, or agree or dispute."""
+    if context.values.get("request_kind") == REVERSAL:
+        return Goto("reversal.answer")
+    return Goto("request.answer")
 
 
 def quote_request(context: Context, token: str) -> Goto:
@@ -125,6 +164,69 @@ def requester_name(request: PaymentRequest) -> str:
 def _request(context: Context, pk: int) -> PaymentRequest:
     """Only the dialling customer's own requests can be read or answered."""
     return PaymentRequest.objects.get(pk=pk, payer=context.customer, currency=_currency())
+
+
+def describe_reversal(context: Context, request: ReversalRequest) -> None:
+    """The values the answer screens show (also used by the SMS reply `REVERSE`)."""
+    sender = short_name(request.requested_by.name.upper())[:SENDER_ON_SCREEN].strip()
+    context.values.update(
+        reversal=request.pk,
+        reference=request.original.reference,
+        held_text=money(request.held_amount),
+        sender_name=sender,
+        deadline_text=f"{localtime(request.hold.deadline):%d/%m %H:%M}",
+    )
+
+
+def agree_to_reversal(context: Context, pin: str) -> Goto | End:
+    if (refused := check_pin(context, pin)) is not None:
+        return refused
+    request = _reversal(context, context.values["reversal"])
+    try:
+        if request is None:
+            raise errors.ReversalDecided()
+        reversal = consent_to_reversal(
+            request=request, customer=context.customer, channel=_channel(context)
+        )
+    except errors.ReversalDecided:
+        return End(_("That reversal request is already closed."))
+    except errors.LedgerError as error:
+        return End(_(error.text))
+    return End(
+        _("{reference} Confirmed. {amount} returned to {name}. You will get an SMS.").format(
+            reference=reversal.reference,
+            amount=money(reversal.amount),
+            name=context.values["sender_name"],
+        )
+    )
+
+
+def dispute(context: Context, pin: str) -> Goto | End:
+    if (refused := check_pin(context, pin)) is not None:
+        return refused
+    request = _reversal(context, context.values["reversal"])
+    try:
+        if request is None:
+            raise errors.ReversalDecided()
+        dispute_reversal(request=request, customer=context.customer, channel=_channel(context))
+    except errors.ReversalDecided:
+        return End(_("That reversal request is already closed."))
+    except errors.LedgerError as error:
+        return End(_(error.text))
+    return End(
+        _("You disputed the reversal. {amount} is available to you again.").format(
+            amount=context.values["held_text"]
+        )
+    )
+
+
+def _reversal(context: Context, pk: int) -> ReversalRequest | None:
+    """Only an open case against the dialling customer can be read or answered."""
+    return open_reversals_against(context.customer).filter(pk=pk).first()
+
+
+def _channel(context: Context) -> str:
+    return "sms" if context.session_key.startswith(SMS_SESSION_PREFIX) else "ussd"
 
 
 def _currency() -> str:

@@ -47,4 +47,8 @@ DOMAIN_MESSAGES = (
     gettext_noop("No PIN is set for this wallet yet."),
     gettext_noop("That ID number does not match."),
     gettext_noop("Your PIN is locked after too many wrong tries. Try again later or call care."),
+    gettext_noop("Your PIN was reset. Choose a new PIN in the USSD menu before you transact."),
+    gettext_noop("The ID number does not match the customer's. The PIN was not reset."),
+    gettext_noop("This reversal request is already decided."),
+    gettext_noop("The time to dispute this reversal has passed."),
 )

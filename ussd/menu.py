@@ -151,6 +151,8 @@ MENU: dict[str, Screen] = {
             "3": "pin.old",
             "4": "language",
             "5": "reverse.ref",
+            # Payment requests and reversal requests asked of the customer; SMS notices dial
+            # it directly (*384*5*6#).
             "6": account_actions.list_requests,
         },
     ),
@@ -168,11 +170,28 @@ MENU: dict[str, Screen] = {
         secret=True,
         then=account_actions.request_reversal,
     ),
+    "reversal.answer": Screen(
+        _(
+            "{sender_name} asks for {held_text} back. Answer by {deadline_text} or it goes back."
+            "\n1. Agree\n2. Dispute\n0. Back"
+        ),
+        options={"1": "reversal.agree", "2": "reversal.dispute"},
+    ),
+    "reversal.agree": Screen(
+        _("Return {held_text} to {sender_name}?\nEnter PIN\n0. Back"),
+        secret=True,
+        then=account_actions.agree_to_reversal,
+    ),
+    "reversal.dispute": Screen(
+        _("Dispute and keep {held_text}?\nEnter PIN\n0. Back"),
+        secret=True,
+        then=account_actions.dispute,
+    ),
     "requests": Screen(
         _("Pending requests\n{requests_text}\n0. Back"),
         save_as="request",
         parse=account_actions.parse_request_choice,
-        then="request.answer",
+        then=account_actions.open_request,
     ),
     "request.answer": Screen(
         # Translators: {note} is the requester's note and its line break, or nothing.

@@ -5,6 +5,9 @@
   new PIN; otherwise, or if it prefers, it is told to register at an agent.
 - A customer registered at an agent has no PIN yet: on the first dial they prove who they
   are with their ID number and choose one.
+- A customer whose PIN support reset has a one-time start PIN (by SMS): on the next dial they
+  type it, then choose a new one with the first-PIN screens' texts. Until then the start PIN
+  authorises nothing else (wallets.errors.PinMustChange).
 
 A new PIN is checked for strength, kept as a hash until it is confirmed, and only the
 confirming token (never stored) reaches `set_pin`.
@@ -16,15 +19,17 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ussd.actions import keep_new_pin, pin_mismatch
 from ussd.engine import Context, End, Engine, Goto, InputError, Screen, stay
 from wallets import errors, services
 from wallets.models.customers import IdType
+from wallets.pins import check_pin_format, pin_matches
+from wallets.services.pins import verify_pin_to_change
 
-REGISTER, FIRST_PIN = "register", "first.id"
+REGISTER, FIRST_PIN, START_PIN = "register", "first.id", "start.pin"
 MAX_NAME = 40  # what the confirmation screen has room for; an agent can register longer ones
 
 
@@ -124,6 +129,43 @@ def set_first_pin(context: Context, pin: str) -> Goto | End:
     )
 
 
+def check_start_pin(context: Context, pin: str) -> Goto | End:
+    """The start PIN from support's SMS, counted on the same tries as any PIN."""
+    try:
+        check_pin_format(pin)
+        verify_pin_to_change(context.customer, pin)
+    except errors.InvalidPin:  # a typo that can never match does not cost a try
+        return stay(gettext(errors.InvalidPin.message))
+    except errors.WrongPin as error:
+        if left := error.attempts_left:
+            notice = ngettext(
+                "Wrong PIN. {count} try left.", "Wrong PIN. {count} tries left.", left
+            ).format(count=left)
+            return stay(notice)
+        return End(gettext("Wrong PIN. Your PIN is locked. Try again later or call 100."))
+    except errors.PinLocked:
+        return End(gettext("Your PIN is locked. Try again later or call customer care on 100."))
+    return Goto("start.new")
+
+
+def keep_pin_after_reset(context: Context, pin: str) -> Goto | End:
+    """As for a first PIN, but not the start PIN again: that one stays readable in the SMS."""
+    if pin_matches(context.customer.pin_hash, pin):
+        return stay(gettext("Choose a PIN other than the start PIN."))
+    return keep_new_pin("start.confirm")(context, pin)
+
+
+def set_pin_after_reset(context: Context, pin: str) -> Goto | End:
+    if (mismatch := pin_mismatch(context, pin, "start.new")) is not None:
+        return mismatch
+    services.set_pin(context.customer, pin)  # clears pin_must_change
+    return End(
+        gettext("Your PIN is set. Dial {code} again to use your wallet.").format(
+            code=settings.USSD_SERVICE_CODE
+        )
+    )
+
+
 REGISTRATION_SCREENS: dict[str, Screen] = {
     REGISTER: Screen(
         _(
@@ -171,5 +213,19 @@ FIRST_PIN_SCREENS: dict[str, Screen] = {
     "first.confirm": Screen(_("Enter the new PIN again\n0. Back"), secret=True, then=set_first_pin),
 }
 
+# The first-PIN screens' texts, after the start PIN instead of the ID number.
+START_PIN_SCREENS: dict[str, Screen] = {
+    START_PIN: Screen(
+        _("Welcome {first_name}. Your PIN was reset. Enter the start PIN from your SMS"),
+        secret=True,
+        then=check_start_pin,
+    ),
+    "start.new": Screen(_("Choose a 4-digit PIN\n0. Back"), secret=True, then=keep_pin_after_reset),
+    "start.confirm": Screen(
+        _("Enter the new PIN again\n0. Back"), secret=True, then=set_pin_after_reset
+    ),
+}
+
 REGISTRATION_MENU = Engine(REGISTRATION_SCREENS, REGISTER)
 FIRST_PIN_MENU = Engine(FIRST_PIN_SCREENS, FIRST_PIN)
+START_PIN_MENU = Engine(START_PIN_SCREENS, START_PIN)

@@ -19,16 +19,18 @@ from ussd.agent_menu import AGENT_FIRST_PIN_MENU, AGENT_MENU
 from ussd.engine import Context, Engine, State, activate, mask_codes, split_tokens, text_digest
 from ussd.menu import CUSTOMER_MENU
 from ussd.models import UssdSession
-from ussd.registration import FIRST_PIN_MENU, REGISTRATION_MENU
+from ussd.registration import FIRST_PIN_MENU, REGISTRATION_MENU, START_PIN_MENU
 from wallets import services
 from wallets.models import Customer, CustomerStatus
 
+START = "start_pin"
 MENUS: dict[str, Engine] = {
     "customer": CUSTOMER_MENU,
     "agent": AGENT_MENU,
     "agent_first_pin": AGENT_FIRST_PIN_MENU,
     "register": REGISTRATION_MENU,
     "first_pin": FIRST_PIN_MENU,
+    START: START_PIN_MENU,  # a support reset: the start PIN, then a new PIN
 }
 
 
@@ -70,6 +72,10 @@ def _handle(hop: Hop) -> tuple[str, str]:
         if current is None:
             text, label = refusal(customer, assistant)
             return "END " + text, label
+        if session is not None and session.menu != current and START in (session.menu, current):
+            # Support reset the PIN during this session (or it was changed in another one):
+            # the menu this session runs no longer fits.
+            return "END " + _("Your PIN has changed. Please dial again."), "pin_changed"
         menu = session.menu if session else current
         if session is None:
             session = UssdSession(
@@ -117,6 +123,8 @@ def menu_for(customer: Customer | None, assistant: Assistant | None = None) -> s
         return None
     if not customer.has_pin:  # registered at an agent: proves the ID number, chooses a PIN
         return "first_pin" if customer.id_number else None
+    if customer.pin_must_change:  # support reset the PIN: nothing else until it is changed
+        return START
     return "customer"
 
 

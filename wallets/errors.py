@@ -216,3 +216,29 @@ class WrongIdNumber(PinError):
 class PinLocked(PinError):
     code = "pin_locked"
     message = "Your PIN is locked after too many wrong tries. Try again later or call care."
+
+
+class PinMustChange(PinLocked):
+    """The right PIN, but a one-time start PIN sent by support: it only serves to choose a
+    new PIN. A kind of lock, so a channel that knows only PinLocked still refuses safely."""
+
+    code = "pin_must_change"
+    message = "Your PIN was reset. Choose a new PIN in the USSD menu before you transact."
+
+
+class IdNumberMismatch(LedgerError):
+    """Support typed an ID number that is not the customer's: no PIN reset. It is not a PIN
+    try of the customer's (the caller may not be them), so it is logged, not counted."""
+
+    code = "id_number_mismatch"
+    message = "The ID number does not match the customer's. The PIN was not reset."
+
+
+class ReversalDecided(NotReversible):
+    code = "reversal_decided"
+    message = "This reversal request is already decided."
+
+
+class DisputeTooLate(NotReversible):
+    code = "dispute_too_late"
+    message = "The time to dispute this reversal has passed."

@@ -13,8 +13,6 @@ from django import forms
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 
-from wallets.models import TariffBand
-
 
 def check_bands(bands: Iterable[tuple[int, int]]) -> None:
     """Refuse bands that overlap or leave a gap: each starts one minor unit after the last ends.
@@ -37,17 +35,6 @@ def check_bands(bands: Iterable[tuple[int, int]]) -> None:
             )
     if problems:
         raise ValidationError(problems)
-
-
-class TariffBandForm(forms.ModelForm):
-    class Meta:
-        model = TariffBand
-        fields = ["min_amount", "max_amount", "fee"]
-        labels = {
-            "min_amount": "From (minor units)",
-            "max_amount": "To, inclusive (minor units)",
-            "fee": "Fee (minor units)",
-        }
 
 
 class BandsFormSet(forms.BaseInlineFormSet):

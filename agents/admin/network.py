@@ -24,7 +24,13 @@ from agents.models import (
     Store,
 )
 from agents.services.network import free_agent_number, open_accounts
-from wallets.admin.common import ReadOnlyPermissions, admin_link, money
+from wallets.admin.common import (
+    ChangedByApproval,
+    ReadOnlyPermissions,
+    admin_link,
+    change_request_link,
+    money,
+)
 from wallets.errors import LedgerError
 
 STATEMENT_LINES = 10
@@ -67,12 +73,33 @@ def obj_currency(obj: Model) -> str:
 
 
 @admin.register(Aggregator)
-class AggregatorAdmin(AccountOwnerAdmin):
+class AggregatorAdmin(ChangedByApproval, AccountOwnerAdmin):
     list_display = ["name", "phone", "status", "share", "float_balance", "commission_balance"]
     list_filter = ["status"]
     search_fields = ["name", "phone"]
-    fields = ["name", "phone", "language", "status", "commission_share", "accounts"]
-    readonly_fields = ["accounts"]
+    fields = [
+        "name",
+        "phone",
+        "language",
+        "status",
+        "status_change",
+        "commission_share",
+        "accounts",
+    ]
+    readonly_fields = ["accounts", "status_change"]
+    approved_fields = ("status",)
+
+    @admin.display(description="change the status")
+    def status_change(self, aggregator: Aggregator) -> SafeString | str:
+        if not aggregator.pk:
+            return "-"
+        return change_request_link(
+            "agent_status",
+            "Request it (a second person approves)",
+            level="aggregator",
+            ref=aggregator.name,
+        )
+
     actions = ["issue_float"]
     action_form = IssueFloatForm
 
@@ -114,7 +141,7 @@ class StoreInline(admin.TabularInline):
     model = Store
     extra = 0
     fields = ["store_number", "name", "location", "status", "expected_cash"]
-    readonly_fields = ["expected_cash"]
+    readonly_fields = ["status", "expected_cash"]  # a status changes by maker-checker only
     show_change_link = True
     can_delete = False
 
@@ -162,7 +189,7 @@ class LiquidityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Agent)
-class AgentAdmin(AccountOwnerAdmin):
+class AgentAdmin(ChangedByApproval, AccountOwnerAdmin):
     list_display = [
         "agent_number",
         "business_name",
@@ -177,7 +204,7 @@ class AgentAdmin(AccountOwnerAdmin):
     list_select_related = ["aggregator", "float_account", "commission_account"]
     fieldsets = [
         (None, {"fields": ["aggregator", "agent_number", "business_name", "phone", "language"]}),
-        ("Status and money", {"fields": ["status", "accounts", "float_balance",
+        ("Status and money", {"fields": ["status", "status_change", "accounts", "float_balance",
                                          "commission_balance", "statement"]}),
         ("Limits (minor units; empty for none)", {"fields": [
             "cash_in_max_per_transaction", "cash_in_max_daily",
@@ -185,8 +212,21 @@ class AgentAdmin(AccountOwnerAdmin):
         ]}),
         ("Alerts (minor units)", {"fields": ["low_float_threshold", "low_cash_threshold"]}),
     ]  # fmt: skip
-    readonly_fields = ["accounts", "float_balance", "commission_balance", "statement"]
+    readonly_fields = ["accounts", "float_balance", "commission_balance", "statement",
+                       "status_change"]  # fmt: skip
+    approved_fields = ("status",)
     inlines = [StoreInline, AgentDocumentInline, FlagInline]
+
+    @admin.display(description="change the status")
+    def status_change(self, agent: Agent) -> SafeString | str:
+        if not agent.pk:
+            return "-"
+        return change_request_link(
+            "agent_status",
+            "Request it (a second person approves)",
+            level="agent",
+            ref=agent.agent_number,
+        )
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"agent_number": free_agent_number()} | super().get_changeform_initial_data(request)
@@ -225,14 +265,35 @@ class CashCountInline(ReadOnlyPermissions, admin.TabularInline):
 
 
 @admin.register(Store)
-class StoreAdmin(admin.ModelAdmin):
+class StoreAdmin(ChangedByApproval, admin.ModelAdmin):
     list_display = ["__str__", "agent", "status", "expected_cash"]
     list_filter = ["status"]
     search_fields = ["name", "store_number", "agent__agent_number", "agent__business_name"]
     list_select_related = ["agent", "drawer", "agent__float_account"]
-    fields = ["agent", "store_number", "name", "location", "status", "expected_cash", "opening"]
-    readonly_fields = ["expected_cash", "opening"]
+    fields = [
+        "agent",
+        "store_number",
+        "name",
+        "location",
+        "status",
+        "status_change",
+        "expected_cash",
+        "opening",
+    ]
+    readonly_fields = ["expected_cash", "opening", "status_change"]
+    approved_fields = ("status",)
     inlines = [CashCountInline]
+
+    @admin.display(description="change the status")
+    def status_change(self, store: Store) -> SafeString | str:
+        if not store.pk:
+            return "-"
+        return change_request_link(
+            "agent_status",
+            "Request it (a second person approves)",
+            level="store",
+            ref=f"{store.agent.agent_number}/{store.store_number}",
+        )
 
     @admin.display(description="expected cash")
     def expected_cash(self, store: Store) -> str:

@@ -6,23 +6,41 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.safestring import SafeString
 
 from agents import services
 from agents.models import AgentDevice, Assistant
 from wallets import services as wallet_services
-from wallets.admin.common import ReadOnlyPermissions, pin_status
+from wallets.admin.common import (
+    ChangedByApproval,
+    ReadOnlyPermissions,
+    change_request_link,
+    pin_status,
+)
 from wallets.errors import LedgerError
 
 
 @admin.register(Assistant)
-class AssistantAdmin(admin.ModelAdmin):
+class AssistantAdmin(ChangedByApproval, admin.ModelAdmin):
     list_display = ["name", "phone", "store", "role", "status", "pin"]
     list_filter = ["status", "role"]
     search_fields = ["name", "phone", "store__agent__agent_number"]
     list_select_related = ["store__agent"]
-    fields = ["store", "name", "phone", "language", "role", "status", "pin"]
-    readonly_fields = ["pin"]
+    fields = ["store", "name", "phone", "language", "role", "status", "status_change", "pin"]
+    readonly_fields = ["pin", "status_change"]
+    approved_fields = ("status",)
     actions = ["unlock_pin", "issue_device_token"]
+
+    @admin.display(description="change the status")
+    def status_change(self, assistant: Assistant) -> SafeString | str:
+        if not assistant.pk:
+            return "-"
+        return change_request_link(
+            "agent_status",
+            "Request it (a second person approves)",
+            level="assistant",
+            ref=assistant.phone,
+        )
 
     @admin.display(description="PIN")
     def pin(self, assistant: Assistant) -> str:

@@ -275,3 +275,16 @@ def test_documents_are_marked_verified_by_the_staff_member(admin_client, admin_u
     )
     document.refresh_from_db()
     assert (document.verified_by, document.verified_at is not None) == (admin_user, True)
+
+
+@pytest.mark.parametrize("model", ["aggregator", "agent", "store", "assistant"])
+def test_a_status_changes_only_by_maker_checker(admin_client, network, model):
+    member = {
+        "aggregator": network.aggregator,
+        "agent": network.agent,
+        "store": network.store1,
+        "assistant": network.owner,
+    }[model]
+    page = admin_client.get(url(model, "change", member.pk)).content.decode()
+    assert 'name="status"' not in page  # shown, not editable
+    assert "/admin/approvals/changerequest/add/?kind=agent_status" in page

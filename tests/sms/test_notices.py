@@ -1,6 +1,9 @@
-"""SMS notices for reversal requests and payment requests, in each customer's language."""
+"""SMS notices for reversal requests and payment requests, in each customer's language: both
+parties hear of every outcome of a reversal request (receipts when the money went back)."""
 
 from __future__ import annotations
+
+import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -8,7 +11,9 @@ from django.contrib.auth import get_user_model
 from tests.conftest import new_key
 from ussd.sms.encoding import gsm7_length
 from ussd.sms.models import SmsMessage
-from wallets import outbox, services
+from ussd.sms.receipts import receipt_time
+from wallets import errors, outbox, services
+from wallets.services.reversals import consent_to_reversal, deciding, dispute_reversal
 
 
 @pytest.fixture
@@ -32,19 +37,96 @@ def request_(alice, bob, fund):
     return request
 
 
-def test_both_parties_are_told_of_a_reversal_request(alice, bob, request_):
-    ref = request_.original.reference
+def deadline_of(request) -> str:
+    day, time = receipt_time(request.hold.deadline)
+    return f"{day.rsplit('/', 1)[0]} {time}"
+
+
+def test_both_parties_are_told_and_the_recipient_is_asked_to_answer_by_the_deadline(
+    alice, bob, request_
+):
+    ref, by = request_.original.reference, deadline_of(request_)
     assert inbox(alice.customer.phone) == [
-        f"Reversal of {ref} requested. KES 200 is on hold at BOB OTIENO 0712000002."
-        " Customer care will call you."
+        f"Reversal of {ref} requested. KES 200 is on hold at BOB OTIENO 0712000002. If they"
+        f" do not dispute by {by}, it will be reversed."
     ]
     assert inbox(bob.customer.phone) == [
-        f"ALICE WANJIRU 0712000001 asked to reverse {ref} of KES 200. KES 200 in your account"
-        " is on hold until customer care calls you. To dispute, call 100."
+        f"ALICE WANJIRU 0712000001 asks to reverse {ref}. KES 200 is on hold. Dial *384*5*6#"
+        f" to agree or dispute by {by}, or it will be reversed."
     ]
-    assert all(gsm7_length(text) <= 160 for text in inbox(bob.customer.phone))
+    assert all(
+        gsm7_length(text) <= 160 for text in SmsMessage.objects.values_list("text", flat=True)
+    )
     outbox.drain()
     assert SmsMessage.objects.count() == 2  # delivered again: nothing new
+
+
+def test_the_recipient_is_asked_in_kiswahili_within_one_sms(alice, bob, fund):
+    services.set_language(bob.customer, "sw")
+    fund(alice, 100_000)
+    sent = services.send_money(sender=alice, recipient=bob, amount=20_000, idempotency_key="s9")
+    request = services.request_reversal(
+        customer=alice.customer, reference=sent.reference, channel="ussd"
+    )
+    outbox.drain()
+    asked = inbox(bob.customer.phone)[-1]
+    assert asked == (
+        f"ALICE WANJIRU 0712000001 anaomba kurejesha {sent.reference}. KES 200 imezuiliwa. Piga"
+        f" *384*5*6# kukubali au kupinga kabla ya {deadline_of(request)}. Usipojibu,"
+        " itarejeshwa."
+    )
+    assert gsm7_length(asked) <= 160
+
+
+def test_a_dispute_tells_the_sender_who_disputed_and_frees_the_recipients_money(
+    alice, bob, request_
+):
+    dispute_reversal(request=request_, customer=bob.customer, channel="ussd")
+    outbox.drain()
+    ref = request_.original.reference
+    assert inbox(alice.customer.phone)[-1] == (
+        f"BOB OTIENO 0712000002 disputed your request to reverse {ref}. The money stays with"
+        " them. Call 100 for help."
+    )
+    assert inbox(bob.customer.phone)[-1] == (
+        f"The reversal request for {ref} is closed. KES 200 on hold is available to you again."
+    )
+
+
+@pytest.mark.parametrize("how", ["agreed", "lapsed"])
+def test_a_reversal_the_recipient_agreed_to_or_did_not_dispute_sends_receipts_to_both(
+    alice, bob, request_, how
+):
+    if how == "agreed":
+        consent_to_reversal(request=request_, customer=bob.customer, channel="ussd")
+    else:
+        later = request_.hold.deadline + datetime.timedelta(seconds=1)
+        assert services.expire_reversal_requests(now=later) == 1
+    outbox.drain()
+    request_.refresh_from_db()
+    reversal, ref = request_.reversal, request_.original.reference
+    assert inbox(alice.customer.phone)[-1].startswith(
+        f"{reversal.reference} Confirmed. Transaction {ref} reversed. KES 207 returned"
+    )
+    assert inbox(bob.customer.phone)[-1].startswith(
+        f"{reversal.reference} Confirmed. Transaction {ref} reversed. KES 200 taken"
+    )
+    assert len(inbox(alice.customer.phone)) == len(inbox(bob.customer.phone)) == 2
+
+
+def test_a_lapsed_case_that_could_not_be_reversed_tells_both(alice, bob, request_, monkeypatch):
+    def refused(**kwargs: object) -> None:
+        raise errors.AccountNotActive()
+
+    monkeypatch.setattr(deciding, "post_transaction", refused)
+    later = request_.hold.deadline + datetime.timedelta(seconds=1)
+    assert services.expire_reversal_requests(now=later) == 1
+    outbox.drain()
+    ref = request_.original.reference
+    assert inbox(alice.customer.phone)[-1] == (
+        f"Your request to reverse {ref} was not approved. Call 100 for help."
+    )
+    assert inbox(bob.customer.phone)[-1].startswith(f"The reversal request for {ref} is closed.")
 
 
 def test_a_rejected_request_tells_the_sender_and_frees_the_recipients_money(

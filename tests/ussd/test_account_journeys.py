@@ -28,7 +28,7 @@ def test_the_balance_reads_in_kiswahili(alice, fund, phone_of):
 
     assert phone.dial("5") == (
         "CON Akaunti yangu\n1. Salio\n2. Taarifa fupi\n3. Badilisha PIN\n4. Lugha\n"
-        "5. Rejesha muamala\n6. Maombi ya malipo\n0. Rudi"
+        "5. Rejesha muamala\n6. Maombi yanayosubiri\n0. Rudi"
     )
     assert phone.type("1") == "CON Salio\nWeka PIN\n0. Rudi"
     assert phone.type("2468") == ("END Salio KES 1,234.50. Salio linalopatikana KES 1,234.50.")
@@ -134,7 +134,7 @@ def test_the_language_chosen_in_the_menu_is_kept_for_the_next_session(alice, pho
     assert swahili.dial() == home_screen("Alice", "sw")
     assert swahili.type("5") == (
         "CON Akaunti yangu\n1. Salio\n2. Taarifa fupi\n3. Badilisha PIN\n4. Lugha\n"
-        "5. Rejesha muamala\n6. Maombi ya malipo\n0. Rudi"
+        "5. Rejesha muamala\n6. Maombi yanayosubiri\n0. Rudi"
     )
     assert swahili.type("4") == "CON Language / Lugha\n1. English\n2. Kiswahili\n0. Rudi"
     assert swahili.type("1") == "END Your language has been changed."

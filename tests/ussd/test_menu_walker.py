@@ -1,5 +1,5 @@
-"""Walk every menu (customer, registration, first PIN): every target exists, every screen
-fits, every path ends.
+"""Walk every menu (customer, registration, first PIN, start PIN): every target exists, every
+screen fits, every path ends.
 
 The walk drives the real engine and actions (no HTTP), trying each option of a menu screen
 and, on an input screen, a phone number, an amount, the right PIN and a new PIN. Actions
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import translation
 
 from agents import errors as agent_errors
@@ -25,10 +26,13 @@ from tests.agents.conftest import KES, OWNER_PIN, build_network, customer_wallet
 from ussd.agent_menu import AGENT_MENU
 from ussd.engine import BACK, Context, End, Engine, Goto, State
 from ussd.menu import CUSTOMER_MENU, HOME
-from ussd.registration import FIRST_PIN_MENU, REGISTRATION_MENU
+from ussd.registration import FIRST_PIN_MENU, REGISTRATION_MENU, START_PIN_MENU
 from ussd.sessions import MENUS, profile
+from ussd.sms import sealed
+from ussd.sms.models import SmsMessage
 from wallets import errors, services
 from wallets.models import Customer
+from wallets.services.pins import reset_pin_by_support
 
 LONG_VALUES = {
     "first_name": "W" * 30,
@@ -42,6 +46,9 @@ LONG_VALUES = {
     "requester": "W" * 30,
     "note": "W" * 24 + "\n",
     "requests_text": f"1. KES 249,999.99 {'W' * 30}",  # a longer list pages (tested below)
+    "sender_name": "W" * 20,
+    "held_text": "KES 249,999.99",
+    "deadline_text": "27/11 23:59",
     "name": "W" * 40,
     "id_number": "W" * 12,
     "born_text": "31/12/1999",
@@ -114,6 +121,8 @@ SCREEN_NOTICES = {
         "You must be {age} or older to open a wallet.",
     ),
     "register.pin": NEW_PIN_NOTICES,
+    "requests": ("That reversal request is already closed.",),
+    "start.new": (*NEW_PIN_NOTICES, "Choose a PIN other than the start PIN."),
     "first.id": ("That ID number does not match. Try again.",),
     "first.pin": NEW_PIN_NOTICES,
     "withdraw.agent": ("Enter the agent number, in digits.", agent_errors.UnknownAgent.message),
@@ -220,10 +229,14 @@ def test_the_customer_menu_walk_visits_every_screen_and_each_can_reach_an_end(al
         callback_base_url="http://testserver",
     )
     fund(alice, 1_000_000)
+    fund(bob, 100_000)
     sent = services.send_money(sender=alice, recipient=bob, amount=20_000, idempotency_key="w")
     services.request_payment(
         requester=bob, requester_name="Bob", payer=alice.customer, amount=100, idempotency_key="r"
     )
+    # Bob asks Alice for a mistaken send back: she has a reversal request to answer.
+    to_alice = services.send_money(sender=bob, recipient=alice, amount=5_000, idempotency_key="b")
+    services.request_reversal(customer=bob.customer, reference=to_alice.reference, channel="ussd")
     customer = alice.customer
 
     def caller() -> Customer:
@@ -286,6 +299,24 @@ def test_the_first_pin_walk_visits_every_screen_and_each_can_reach_an_end(db):
     assert_complete(walk, FIRST_PIN_MENU)
     customer.refresh_from_db()
     assert customer.has_pin
+
+
+def test_the_start_pin_walk_visits_every_screen_and_each_can_reach_an_end(db):
+    customer = services.register_customer(
+        phone="+254712999997", name="Juma Hamisi", id_type="national_id", id_number="12345678"
+    )
+    services.set_pin(customer, "2468")
+    staff = get_user_model().objects.create_user("support_sam", is_staff=True)
+    reset_pin_by_support(customer=customer, staff=staff, id_number="12345678")
+    (seal,) = sealed.SEAL.findall(SmsMessage.objects.get(purpose="start-pin").text)
+    start_pin = sealed.pin_for(seal)
+    new_pin = next(pin for pin in ("3958", "7395") if pin != start_pin)
+
+    walk = explore(Case(START_PIN_MENU, (start_pin, new_pin)), customer.phone, lambda: customer)
+
+    assert_complete(walk, START_PIN_MENU)
+    customer.refresh_from_db()
+    assert not customer.pin_must_change
 
 
 @pytest.mark.parametrize("language", [code for code, _ in settings.LANGUAGES])

@@ -34,8 +34,8 @@ def test_a_sender_asks_to_reverse_a_send_and_the_money_is_held_at_the_recipient(
         f"CON Reverse {sent.reference}: KES 200 to BOB OTIENO on {day}?\nEnter PIN\n0. Back"
     )
     assert phone.type("2468") == (
-        "END Reversal request received. KES 200 is on hold at the recipient. "
-        "Customer care will call you. You will get an SMS."
+        "END Reversal request received. KES 200 is on hold at the recipient, who is asked to "
+        "agree. You will get an SMS."
     )
     bob.refresh_from_db()
     assert (bob.balance, bob.held) == (20_000, 20_000)
@@ -103,7 +103,7 @@ def test_a_customer_pays_a_pending_request_with_the_fee_shown_first(alice, bob, 
         " You will get an SMS."
     )
     assert (balance(alice), balance(bob)) == (100_000 - 50_000 - 700, 50_000)
-    assert phone.dial("5", "6") == "END You have no pending payment requests."
+    assert phone.dial("5", "6") == "END You have no pending requests."
 
 
 def test_a_customer_declines_a_request_in_kiswahili(alice, bob, phone_of):
@@ -115,9 +115,9 @@ def test_a_customer_declines_a_request_in_kiswahili(alice, bob, phone_of):
     assert phone.type("2") == "END Ombi la malipo limekataliwa."
     request.refresh_from_db()
     assert request.state == PaymentRequestState.DECLINED
-    assert phone.dial("5", "6") == "END Huna maombi ya malipo yanayosubiri."
+    assert phone.dial("5", "6") == "END Huna maombi yanayosubiri."
 
 
 def test_another_customers_request_cannot_be_answered(alice, bob, carol, phone_of):
     ask(bob, carol)
-    assert phone_of(alice).dial("5", "6") == "END You have no pending payment requests."
+    assert phone_of(alice).dial("5", "6") == "END You have no pending requests."

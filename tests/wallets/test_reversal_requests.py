@@ -1,4 +1,6 @@
-"""Reversal requests: hold what the recipient still has, then care approves or rejects."""
+"""Reversal requests: hold what the recipient still has; a forced reversal (`approve_reversal`,
+which maker-checker applies) returns it, a rejection releases it. The recipient's own answers
+and the deadline are in test_reversal_answers.py."""
 
 from __future__ import annotations
 
@@ -132,7 +134,11 @@ def test_a_send_older_than_the_window_cannot_be_asked_for(alice, sent, settings)
         ask(alice, sent)
 
 
-def test_a_request_nobody_decides_expires_with_its_hold(alice, bob, sent, staff):
+def test_a_request_whose_hold_the_generic_expiry_released_closes_as_expired(
+    alice, bob, sent, staff
+):
+    # Beat decides lapsed requests before it releases overdue holds (so they are reversed);
+    # if the generic expiry got there first anyway, the released hold decides: expired.
     request = ask(alice, sent)
     later = timezone.now() + datetime.timedelta(days=30)
     assert services.expire_overdue_holds(now=later) == 1

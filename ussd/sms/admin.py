@@ -1,5 +1,7 @@
 """Read-only admin of sent SMS and delivery reports, searchable by phone and reference.
 
+A start PIN (support reset) is stored sealed and shown masked (sealed.py).
+
 A phone typed as people write it ('0712 000 002') is searched as its E.164 form.
 """
 
@@ -11,6 +13,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from ussd.sms import sealed
 from ussd.sms.models import DeliveryReport, InboundSms, SmsMessage
 from wallets.admin.common import ReadOnlyPermissions, admin_link
 from wallets.errors import InvalidPhoneNumber
@@ -53,7 +56,7 @@ class SmsMessageAdmin(PhoneSearch, ReadOnlyPermissions, admin.ModelAdmin):
     show_full_result_count = False
     fields = readonly_fields = (
         "to",
-        "text",
+        "text_shown",
         "language",
         "purpose",
         "reference",
@@ -73,6 +76,11 @@ class SmsMessageAdmin(PhoneSearch, ReadOnlyPermissions, admin.ModelAdmin):
         "delivered_at",
     )
     inlines = [DeliveryReportInline]
+
+    @admin.display(description="text")
+    def text_shown(self, message: SmsMessage) -> str:
+        """A start PIN waiting to be sent is a seal in the row; staff see it masked."""
+        return sealed.conceal(message.text)
 
 
 @admin.register(DeliveryReport)

@@ -6,7 +6,7 @@ A backend never raises for a refused or failed send: it says whether trying agai
 (`retry`, e.g. a timeout or AT's 500) or not (an invalid number, a blacklisted user).
 
 - `console` (the default): logs one line and succeeds; the message row itself is what the
-  phone simulator shows.
+  phone simulator shows. It reaches no phone, so a sealed secret (`sealed.py`) stays masked.
 - `africastalking`: the official SDK's SMS service (`SMSService(username, api_key).send`),
   sandbox when the username is `sandbox`. Every recipient's `statusCode` is checked, never
   only the HTTP status: AT answers 201 even for an invalid sender ID.
@@ -63,15 +63,19 @@ class SmsBackend(Protocol):
 
 class ConsoleBackend:
     name = "console"
+    # It only logs: a sealed secret (a start PIN, see sealed.py) reaches it masked.
+    reaches_phones = False
 
     def send(self, to: str, text: str) -> SendResult:
-        # Receipts and the other texts we send carry no PIN, so the text may be logged.
+        # Receipts and the other texts carry no PIN, and a start PIN arrives masked, so the
+        # text may be logged.
         logger.info("SMS to %s: %s", to, text.replace("\n", " / "))
         return SendResult(provider_id=f"console-{uuid.uuid4().hex}", ok=True, status="Logged")
 
 
 class AfricasTalkingBackend:
     name = "africastalking"
+    reaches_phones = True
 
     def send(self, to: str, text: str) -> SendResult:
         # What `africastalking.initialize()` would build for `africastalking.SMS`, without

@@ -4,7 +4,8 @@ The same menu engine as USSD, one token per message. `MENU` or `HELP` starts a
 conversation at the home screen; the customer replies with option numbers (or the phone
 number, the amount...). A conversation is a `UssdSession` named `sms:<phone>:<inbound id>`;
 the latest one of a phone carries on while it is not ended and not idle for longer than
-`SMS_SESSION_IDLE_MINUTES`. `BAL` is a short command for the balance.
+`SMS_SESSION_IDLE_MINUTES`. `BAL` is a short command for the balance; `REVERSE <reference>
+YES|NO <PIN>` answers a reversal request asked of the customer.
 
 An SMS stays readable on the handset, so by default no PIN is taken by SMS
 (`SMS_PIN_ENABLED`): a conversation that reaches a PIN screen ends with a pointer to the
@@ -26,18 +27,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ussd import actions
+from ussd import account_actions, actions
 from ussd.engine import Context, End, activate, redact_pins
 from ussd.menu import CUSTOMER_MENU, HOME
 from ussd.models import UssdSession
 from ussd.sessions import advance, refusal
 from ussd.sms import conf
 from ussd.sms.models import InboundSms
+from ussd.sms.notices import REVERSAL_ANSWER_PATH, menu_shortcut
 from ussd.sms.services import queue_sms
 from wallets.models import Customer, CustomerStatus
+from wallets.services.reversals import open_reversals_against
 
-SESSION_PREFIX = "sms:"
+SESSION_PREFIX = "sms:"  # ussd.account_actions tells an SMS conversation by it
 MENU, HELP, BALANCE = "MENU", "HELP", "BAL"
+# The recipient's answer to a reversal request, in English or Kiswahili.
+REVERSE, YES, NO = {"REVERSE", "REJESHA"}, {"YES", "NDIYO"}, {"NO", "HAPANA"}
 # A token of four digits between spaces or `*`: what a PIN looks like (an amount of that
 # shape is masked too).
 
@@ -102,8 +107,13 @@ def _answer(message: Inbound, customer: Customer | None, inbound: InboundSms) ->
     if customer is None or customer.status != CustomerStatus.ACTIVE:
         text, label = refusal(customer)
         return Answer(text, label)
+    if customer.pin_must_change:  # a support reset: the start PIN is changed over USSD first
+        text = _("Your PIN was reset. Dial {code} and enter the start PIN from your SMS.")
+        return Answer(text.format(code=settings.USSD_SERVICE_CODE), "pin-must-change")
     words = message.text.split()
     command = words[0].upper() if words else ""
+    if command in REVERSE:
+        return _reversal_answer(customer, words[1:])
     if command in (MENU, HELP) and len(words) == 1:
         hint = _reply_hint() if command == MENU else _help_text()
         return _start(message, customer, inbound, hint, command.lower())
@@ -177,6 +187,30 @@ def _balance(customer: Customer, rest: list[str]) -> Answer:
     if isinstance(outcome, End):
         return Answer(outcome.text, "balance")
     return Answer(outcome.notice, "balance-refused")  # a wrong PIN: the tries left
+
+
+def _reversal_answer(customer: Customer, rest: list[str]) -> Answer:
+    """`REVERSE <reference> YES|NO <PIN>`: the recipient agrees to or disputes a reversal
+    request, as on USSD (My account, Reversal requests), where SMS may carry a PIN."""
+    if not conf.pin_enabled():
+        text = _("For your safety, dial {code} to agree or dispute. Never send your PIN by SMS.")
+        return Answer(text.format(code=menu_shortcut(*REVERSAL_ANSWER_PATH)), "pin-refused")
+    answer = rest[1].upper() if len(rest) == 3 else ""
+    if answer not in YES | NO:
+        how = _("Send REVERSE, the reference, YES or NO and your PIN, like this: {example}")
+        return Answer(how.format(example="REVERSE QK7T3M9XRA NO 1234"), "reverse-help")
+    reference, pin = rest[0].upper(), rest[2]
+    request = open_reversals_against(customer).filter(original__reference=reference).first()
+    if request is None:
+        text = _("No reversal request for {reference} is waiting for your answer.")
+        return Answer(text.format(reference=reference), "reverse-unknown")
+    context = Context(customer.phone, f"{SESSION_PREFIX}reverse:{request.pk}", {}, customer)
+    account_actions.describe_reversal(context, request)
+    decide = account_actions.agree_to_reversal if answer in YES else account_actions.dispute
+    outcome = decide(context, pin)
+    if isinstance(outcome, End):
+        return Answer(outcome.text, "reverse")
+    return Answer(outcome.notice, "reverse-refused")  # a wrong PIN: the tries left
 
 
 def _dial_instead() -> str:

@@ -1,42 +1,51 @@
-"""SMS notices for requests that are not postings: reversal requests and payment requests.
+"""SMS notices that are not receipts: reversal requests, payment requests, a start PIN.
 
 Outbox handlers (registered in `SmsConfig.ready`), so each notice is written in the same
 transaction as the change it reports and queued at least once; the dedup key makes a second
 delivery add nothing. Postings that follow (the reversal, the payment) get their receipts
-from `receipts.py` as usual.
+from `receipts.py` as usual. The start PIN is queued by the reset itself (`queue_start_pin`,
+in the transaction that sets the PIN), sealed, so that no outbox payload carries it.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from ussd.sms import sealed
 from ussd.sms.encoding import plain_name
-from ussd.sms.receipts import fit_one_sms, local_phone
+from ussd.sms.models import SmsMessage
+from ussd.sms.receipts import fit_one_sms, local_phone, receipt_time
 from ussd.sms.services import queue_sms
-from wallets.models import (
-    Customer,
-    OutboxMessage,
-    PaymentRequest,
-    ReversalRequest,
-    ReversalState,
-)
+from wallets.models import Customer, OutboxMessage, PaymentRequest, ReversalRequest
 from wallets.money import format_amount
-from wallets.services.reversals import recipient_wallet
+from wallets.services.reversals import closing_cause, recipient_wallet
 
 NOTICE = "notice"
+START_PIN_PURPOSE = "start-pin"
+# My account (5), Pending requests (6) in the customer menu (ussd/menu.py): its numbers never
+# change, and tests/ussd dial this path.
+REVERSAL_ANSWER_PATH = ("5", "6")
 
 REVERSAL_ASKED = _(
     # Translators: an SMS to the sender; keep it within 160 characters, plain letters only.
-    "Reversal of {original} requested. {held} is on hold at {counterparty}. Customer care "
-    "will call you."
+    "Reversal of {original} requested. {held} is on hold at {counterparty}. If they do not "
+    "dispute by {deadline}, it will be reversed."
 )
 REVERSAL_ASKED_OF_YOU = _(
-    # Translators: an SMS to the recipient of a send the sender wants reversed.
-    "{counterparty} asked to reverse {original} of {amount}. {held} in your account is on "
-    "hold until customer care calls you. To dispute, call 100."
+    # Translators: an SMS to the recipient of a send the sender wants reversed; {shortcut}
+    # dials straight to the screen where they agree or dispute.
+    "{counterparty} asks to reverse {original}. {held} is on hold. Dial {shortcut} to agree "
+    "or dispute by {deadline}, or it will be reversed."
+)
+REVERSAL_DISPUTED = _(
+    # Translators: an SMS to the sender: the recipient disputed the reversal request.
+    "{counterparty} disputed your request to reverse {original}. The money stays with them. "
+    "Call 100 for help."
 )
 REVERSAL_DECLINED = _(
     # Translators: an SMS to the sender: the reversal request was rejected or ran out of time.
@@ -45,6 +54,11 @@ REVERSAL_DECLINED = _(
 REVERSAL_RELEASED = _(
     # Translators: an SMS to the recipient: the money put on hold is theirs to use again.
     "The reversal request for {original} is closed. {held} on hold is available to you again."
+)
+START_PIN = _(
+    # Translators: an SMS after customer care reset a PIN; {pin} is the one-time start PIN.
+    "Your PIN was reset by customer care. Your one-time start PIN is {pin}. Dial {code} and "
+    "choose a new PIN. Never share your PIN."
 )
 PAYMENT_ASKED = _(
     # Translators: an SMS to the payer of a payment request; {code} is the USSD code.
@@ -58,25 +72,60 @@ PAYMENT_DECLINED = _(
 
 
 def reversal_requested(message: OutboxMessage) -> None:
-    request = ReversalRequest.objects.select_related("original", "requested_by").get(
+    """Tell the sender, and ask the recipient to agree or dispute before the deadline."""
+    request = ReversalRequest.objects.select_related("original", "requested_by", "hold").get(
         pk=message.payload["request"]
     )
     sender, recipient = request.requested_by, recipient_wallet(request.original).customer
-    values = _reversal_values(request)
+    day, time = receipt_time(request.hold.deadline)
+    values = {
+        **_reversal_values(request),
+        "deadline": f"{day.rsplit('/', 1)[0]} {time}",  # '27/11 3:05 PM': no room for the year
+        "shortcut": menu_shortcut(*REVERSAL_ANSWER_PATH),
+    }
     _notify(sender, "asked", request, REVERSAL_ASKED, values, party=recipient)
     _notify(recipient, "asked", request, REVERSAL_ASKED_OF_YOU, values, party=sender)
 
 
 def reversal_decided(message: OutboxMessage) -> None:
-    request = ReversalRequest.objects.select_related("original", "requested_by").get(
+    """A case closed without a reversal: both parties are told (a reversal's own receipts
+    tell them when the money went back)."""
+    request = ReversalRequest.objects.select_related("original", "requested_by", "hold").get(
         pk=message.payload["request"]
     )
-    if request.state == ReversalState.REVERSED:
-        return  # the reversal's receipts tell both parties
+    cause = closing_cause(request)
+    if cause == "reversed":
+        return
     values = _reversal_values(request)
-    _notify(request.requested_by, "closed", request, REVERSAL_DECLINED, values)
     recipient = recipient_wallet(request.original).customer
+    if cause == "disputed":
+        _notify(request.requested_by, "closed", request, REVERSAL_DISPUTED, values, party=recipient)
+    else:
+        _notify(request.requested_by, "closed", request, REVERSAL_DECLINED, values)
     _notify(recipient, "closed", request, REVERSAL_RELEASED, values)
+
+
+def queue_start_pin(*, customer: Customer, seal: str) -> SmsMessage:
+    """Queue the start PIN of a support reset, sealed: the row never holds the PIN (see
+    sealed.py). Call it in the transaction that sets the PIN."""
+    with translation.override(customer.language):
+        text = str(START_PIN).format(pin=sealed.token(seal), code=settings.USSD_SERVICE_CODE)
+    digest = hashlib.sha256(seal.encode()).hexdigest()[:24]  # the seal itself is not kept
+    return queue_sms(
+        to=customer.phone,
+        text=text,
+        purpose=START_PIN_PURPOSE,
+        dedup_key=f"start-pin:{customer.pk}:{digest}",
+        language=customer.language,
+    )
+
+
+def menu_shortcut(*options: str) -> str:
+    """'*384#' and ('5', '7') -> '*384*5*7#': a code that dials straight to a screen."""
+    code = str(settings.USSD_SERVICE_CODE)
+    if not code.endswith("#"):
+        return code
+    return code[:-1] + "".join(f"*{option}" for option in options) + "#"
 
 
 def payment_requested(message: OutboxMessage) -> None:

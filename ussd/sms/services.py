@@ -5,6 +5,8 @@
 - `send_message` sends one queued message. Its row stays locked (`FOR UPDATE SKIP LOCKED`)
   for the length of the provider call, so the task, its retries and the sweep never send
   the same message at the same time; the SDK's timeouts bound how long the lock is held.
+  A sealed secret in it (`sealed.py`) is rendered for the gateway only, in memory, and the
+  seal is masked in the row once the message is final.
 - `claim_overdue_messages` is the sweep: queued messages a lost task left behind.
 - `record_delivery_report` stores a report and moves the message forward, never back.
 """
@@ -19,7 +21,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from ussd.sms import conf
+from ussd.sms import conf, sealed
 from ussd.sms.backends import SendResult, SmsBackend, get_backend
 from ussd.sms.models import DeliveryReport, ReportOutcome, SmsMessage, SmsState
 from wallets.errors import InvalidPhoneNumber
@@ -88,9 +90,18 @@ def send_message(message_id: int) -> SendOutcome:
 
 
 def _call(backend: SmsBackend, message: SmsMessage) -> SendResult:
+    secret = sealed.is_sealed(message.text)
+    text = message.text
+    if secret:  # rendered in memory only; a backend that reaches no phone gets it masked
+        phones = getattr(backend, "reaches_phones", True)
+        text = sealed.unseal(text) if phones else sealed.conceal(text)
     try:
-        return backend.send(message.to, message.text)
+        return backend.send(message.to, text)
     except Exception as error:  # a bug or a time limit: count the attempt, try again later
+        if secret:  # the error or its traceback could quote the text: name the error only
+            name = type(error).__name__
+            logger.error("SMS %s: the %s backend raised %s", message.pk, backend.name, name)
+            return SendResult(error=name, retry=True)
         logger.exception("SMS %s: the %s backend raised", message.pk, backend.name)
         return SendResult(error=f"{type(error).__name__}: {error}"[:500], retry=True)
 
@@ -102,7 +113,7 @@ def _record_attempt(message: SmsMessage, backend: SmsBackend, result: SendResult
     message.provider_status_code = result.status_code
     message.provider_status = result.status[:64]
     message.provider_message_id = result.provider_id[:100]
-    message.last_error = result.error[:2000]
+    message.last_error = sealed.scrub(result.error, message.text)[:2000]
     retry_in = None
     if result.ok:
         message.state, message.sent_at = SmsState.SENT, now
@@ -112,6 +123,8 @@ def _record_attempt(message: SmsMessage, backend: SmsBackend, result: SendResult
     else:
         message.state, message.failed_at = SmsState.FAILED, now
         logger.warning("SMS %s failed after %d attempt(s)", message.pk, message.attempts)
+    if message.state != SmsState.QUEUED:  # final: no attempt will need the secret again
+        message.text = sealed.conceal(message.text)
     message.save()
     if result.ok:
         _apply_early_reports(message)

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.db.models import Model
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from wallets.models import PinProtected
@@ -50,3 +51,25 @@ def pin_status(holder: PinProtected) -> str:
         until = timezone.localtime(holder.pin_locked_until)
         return f"locked until {until:%Y-%m-%d %H:%M}"
     return "set" if holder.has_pin else "not set"
+
+
+def change_request_link(kind: str, text: str, **prefill: Any) -> SafeString | str:
+    """A link to request a maker-checker change of `kind` (approvals), its form prefilled."""
+    try:
+        url = reverse("admin:approvals_changerequest_add")
+    except NoReverseMatch:  # the approvals app is not installed
+        return "-"
+    return format_html('<a href="{}?{}">{}</a>', url, urlencode({"kind": kind, **prefill}), text)
+
+
+class ChangedByApproval:
+    """Fields a person may not change alone (a status, a KYC tier): read-only once the row
+    exists; the page links to the maker-checker request that changes them."""
+
+    approved_fields: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        if obj is not None:
+            fields += [name for name in self.approved_fields if name not in fields]
+        return fields

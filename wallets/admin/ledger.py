@@ -7,6 +7,7 @@ The only write here is the "Reverse" action, which posts a new reversing transac
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -15,9 +16,8 @@ from django.utils.safestring import SafeString
 
 from wallets import services
 from wallets.admin.common import ReadOnlyPermissions, admin_link, money
-from wallets.errors import LedgerError
 from wallets.forms import ReverseActionForm
-from wallets.models import Account, Channel, Hold, Posting, Transaction, TransactionKind
+from wallets.models import Account, Hold, Posting, Transaction, TransactionKind
 
 
 @admin.register(Account)
@@ -170,32 +170,37 @@ class TransactionAdmin(ReadOnlyPermissions, admin.ModelAdmin):
         return admin_link(Transaction.objects.filter(reverses=transaction).first())
 
     def has_reverse_permission(self, request: HttpRequest) -> bool:
-        # The one change a transaction admits is its reversal (a new transaction), so the
-        # model's "change" permission is what grants it.
-        return request.user.has_perm("wallets.change_transaction")
+        return request.user.has_perm("approvals.request_forced_reversal")
 
     @admin.action(
-        description="Reverse (posts a mirror transaction; give a reason)", permissions=["reverse"]
+        description="Request a reversal (a second person approves; give a reason)",
+        permissions=["reverse"],
     )
     def reverse(self, request: HttpRequest, queryset: QuerySet[Transaction]) -> None:
+        """Staff reverse a transaction only through maker-checker: this asks; another
+        staff member approves in Change requests, and only then is the mirror posted."""
+        from approvals.services import request_change  # the admin asks; approvals applies
+
         reason = request.POST.get("reason", "").strip()
         if not reason:
             self.message_user(request, "Give a reason to reverse a transaction.", messages.ERROR)
             return
         for original in queryset:
             try:
-                reversal = services.reverse_transaction(
-                    original=original,
+                change = request_change(
+                    kind="forced_reversal",
+                    maker=request.user,
                     reason=reason,
-                    channel=Channel.ADMIN,
-                    initiator=request.user.get_username(),
+                    payload={"reference": original.reference},
                 )
-            except LedgerError as error:
-                self.message_user(request, f"{original.reference}: {error.text}", messages.ERROR)
+            except (ValidationError, PermissionDenied) as error:
+                text = "; ".join(getattr(error, "messages", [str(error)]))
+                self.message_user(request, f"{original.reference}: {text}", messages.ERROR)
             else:
                 self.message_user(
                     request,
-                    f"{original.reference} is reversed by {reversal.reference}.",
+                    f"{original.reference}: reversal requested (change request #{change.pk});"
+                    " another staff member must approve it.",
                     messages.SUCCESS,
                 )
 

@@ -1,12 +1,16 @@
-"""Reversal requests (customer care decides them) and payment requests (read-only).
+"""Reversal requests (the recipient answers them) and payment requests (read-only).
 
-Approving or rejecting goes through `wallets.services.reversals`; the note typed in the
-action bar is recorded with the decision. Who may decide is the model's "change" permission.
+Staff cannot return held money on their own: "Force" asks for a maker-checker change
+(approvals, kind "forced_reversal") that a second staff member approves. "Reject" closes a
+case and releases the hold (it moves no money to anyone) through
+`wallets.services.reject_reversal`; the note typed in the action bar is recorded with it. Who
+may act is the model's "change" permission.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
@@ -16,6 +20,10 @@ from wallets.admin.common import ReadOnlyPermissions, admin_link, money
 from wallets.errors import LedgerError
 from wallets.forms import DecisionActionForm
 from wallets.models import PaymentRequest, ReversalRequest, ReversalState
+
+MAKER_CHECKER_UNAVAILABLE = (
+    "Maker-checker is not available (the approvals app is missing): a reversal cannot be forced."
+)
 
 
 @admin.register(ReversalRequest)
@@ -33,7 +41,7 @@ class ReversalRequestAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     list_filter = ["state"]
     search_fields = ["original__reference", "requested_by__phone"]
     list_select_related = ["original", "requested_by", "hold"]
-    actions = ["approve", "reject"]
+    actions = ["force", "reject"]
     action_form = DecisionActionForm
     fields = readonly_fields = (
         "original_link",
@@ -80,21 +88,38 @@ class ReversalRequestAdmin(ReadOnlyPermissions, admin.ModelAdmin):
         return request.user.has_perm("wallets.change_reversalrequest")
 
     @admin.action(
-        description="Approve: return the held money to the sender", permissions=["decide"]
+        description="Force: return the held money (needs a second person to approve)",
+        permissions=["decide"],
     )
-    def approve(self, request: HttpRequest, queryset: QuerySet[ReversalRequest]) -> None:
+    def force(self, request: HttpRequest, queryset: QuerySet[ReversalRequest]) -> None:
+        """Ask for a forced reversal as a maker-checker change; another staff member's
+        approval (approvals app) applies it through `approve_reversal`."""
         note = request.POST.get("note", "").strip()
+        if not note:
+            self.message_user(request, "Say why the reversal must be forced.", messages.ERROR)
+            return
+        try:  # the approvals app owns maker-checker; without it nothing may be forced
+            from approvals.services import request_change
+        except ImportError:
+            self.message_user(request, MAKER_CHECKER_UNAVAILABLE, messages.ERROR)
+            return
         for reversal_request in queryset.filter(state=ReversalState.OPEN):
             try:
-                reversal = services.approve_reversal(
-                    request=reversal_request, staff=request.user, note=note
+                change = request_change(
+                    kind="forced_reversal",
+                    maker=request.user,
+                    reason=note,
+                    payload={"reversal_request": reversal_request.pk},
+                    target=reversal_request,
                 )
-            except LedgerError as error:
-                self.message_user(request, f"#{reversal_request.pk}: {error.text}", messages.ERROR)
+            except (ValidationError, PermissionDenied, LedgerError) as error:
+                refused = f"#{reversal_request.pk}: {_text(error)}"
+                self.message_user(request, refused, messages.ERROR)
             else:
                 self.message_user(
                     request,
-                    f"{reversal_request.original.reference} is reversed by {reversal.reference}.",
+                    f"#{reversal_request.pk}: change request #{change.pk} asks to force it; "
+                    "another staff member must approve it.",
                     messages.SUCCESS,
                 )
 
@@ -108,10 +133,23 @@ class ReversalRequestAdmin(ReadOnlyPermissions, admin.ModelAdmin):
             self.message_user(request, "Say why the reversal is rejected.", messages.ERROR)
             return
         for reversal_request in queryset.filter(state=ReversalState.OPEN):
-            services.reject_reversal(request=reversal_request, staff=request.user, note=note)
-            self.message_user(
-                request, f"#{reversal_request.pk} rejected; the hold is released.", messages.SUCCESS
-            )
+            try:
+                services.reject_reversal(request=reversal_request, staff=request.user, note=note)
+            except LedgerError as error:
+                self.message_user(request, f"#{reversal_request.pk}: {error.text}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"#{reversal_request.pk} rejected; the hold is released.",
+                    messages.SUCCESS,
+                )
+
+
+def _text(error: Exception) -> str:
+    """A refusal's readable message (a ValidationError's messages, or the error's text)."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(getattr(error, "text", "") or error)
 
 
 @admin.register(PaymentRequest)

@@ -54,6 +54,8 @@ STATUS: dict[type[errors.LedgerError], int] = {
     InvalidIdempotencyKey: status.HTTP_400_BAD_REQUEST,
     # The customer's authorisation failed: wrong PIN, locked, or no PIN set.
     errors.PinError: status.HTTP_403_FORBIDDEN,
+    # A start PIN from a support reset works only to choose a new PIN (over USSD).
+    errors.PinMustChange: status.HTTP_403_FORBIDDEN,
     # What the request names (the wallet in the URL, the sender) does not exist...
     errors.UnknownCustomer: status.HTTP_404_NOT_FOUND,
     UnknownTransaction: status.HTTP_404_NOT_FOUND,

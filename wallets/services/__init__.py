@@ -9,6 +9,7 @@ from wallets.services.accounts import (
     register_customer,
     set_language,
 )
+from wallets.services.adjustments import post_adjustment
 from wallets.services.airtime import buy_airtime
 from wallets.services.holds import (
     commit_hold,
@@ -26,6 +27,7 @@ from wallets.services.payment_requests import (
 )
 from wallets.services.pins import change_pin, set_pin, unlock_pin, verify_id_number, verify_pin
 from wallets.services.posting import CounterLimit, FeeRule, Leg, find_replay, post_transaction
+from wallets.services.profile import set_customer_status, set_kyc_tier
 from wallets.services.reversals import (
     approve_reversal,
     expire_reversal_requests,
@@ -65,6 +67,7 @@ __all__ = [
     "pay_request",
     "pending_requests",
     "place_hold",
+    "post_adjustment",
     "post_transaction",
     "register_customer",
     "reject_reversal",
@@ -76,6 +79,8 @@ __all__ = [
     "self_registration_tier",
     "send_money",
     "send_money_fingerprint",
+    "set_customer_status",
+    "set_kyc_tier",
     "set_language",
     "set_pin",
     "statement",

@@ -17,6 +17,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from agents import demo as agents_demo
+from backoffice import demo as backoffice_demo
+from compliance import demo as compliance_demo
 from operators import demo as operators_demo
 from wallets import demo, services
 from wallets.models import Channel, Customer, TierLimit
@@ -56,6 +58,8 @@ class Command(BaseCommand):
         staff_created = seed_staff()
         token = seed_partner()
         network_lines = agents_demo.seed() + operators_demo.seed(options["callback_base_url"])
+        network_lines += backoffice_demo.seed()  # one staff login per back-office group
+        network_lines += compliance_demo.seed()
         self.print_summary(new, staff_created, token)
         for line in network_lines:
             self.stdout.write(line)
