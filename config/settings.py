@@ -6,6 +6,7 @@ CELERY_BROKER_URL and PIN_PEPPER; see README.md for the full list.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -32,7 +33,8 @@ if not DEBUG and SECRET_KEY.startswith("dev-only"):
     raise RuntimeError("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, served by the back office's site (two-factor login): backoffice/sites.py.
+    "backoffice.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +54,10 @@ INSTALLED_APPS = [
     "audit",
     "approvals",
     "compliance",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -61,8 +67,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,8 +129,31 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = devdb.DATA_DIR / "static"
 
-SESSION_COOKIE_AGE = 60 * 60 * 8
+# --- Staff access (backoffice/: groups in roles.py, two-factor login, lockout, sessions) ---
+# The admin asks staff for a code from an authenticator app (django-otp) unless this is off;
+# off by default only with DEBUG, so that `make run`'s demo logins need a password alone.
+STAFF_REQUIRE_2FA = env_bool("STAFF_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = os.environ.get("SERVICE_NAME", "AgentNet")  # the name in authenticator apps
+# Lock a username at one client address after this many failed sign-ins (django-axes); the
+# address is read through our trusted proxies (TRUSTED_PROXY_COUNT, config.clientip).
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "config.clientip.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "backoffice.lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]  # masked in stored attempts
+AUTHENTICATION_BACKENDS = [
+    "backoffice.lockout.LockoutBackend",  # first: refuses a locked-out sign-in
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A staff session ends after SESSION_COOKIE_AGE seconds without a request (each request
+# extends it), and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(30 * 60)))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 
@@ -135,7 +167,7 @@ if KYC_DUPLICATE_ID not in {"refuse", "flag"}:
     raise RuntimeError("KYC_DUPLICATE_ID must be 'refuse' or 'flag'.")
 
 # A sender may ask to reverse a send-money within REVERSAL_WINDOW_HOURS; the recipient's money
-# stays on hold for REVERSAL_HOLD_HOURS while customer care decides, then is released.
+# stays on hold for REVERSAL_HOLD_HOURS while the recipient answers: reversed unless disputed.
 REVERSAL_WINDOW_HOURS = int(os.environ.get("REVERSAL_WINDOW_HOURS", "72"))
 REVERSAL_HOLD_HOURS = int(os.environ.get("REVERSAL_HOLD_HOURS", "72"))
 # An unanswered payment request lapses after this long.
@@ -156,6 +188,15 @@ AGENT_VELOCITY_MAX_CUSTOMER_OPERATIONS = int(
 )
 # How long a customer's one-time withdrawal code works.
 WITHDRAWAL_CODE_MINUTES = int(os.environ.get("WITHDRAWAL_CODE_MINUTES", "10"))
+
+# --- Compliance (compliance/) ---
+# A wallet with no movement for DORMANCY_MONTHS is marked dormant; its owner is warned by SMS a
+# month before. Reactivation needs an ID check and a second person (maker-checker).
+DORMANCY_MONTHS = int(os.environ.get("DORMANCY_MONTHS", "12"))
+# Uploaded KYC documents. Nothing serves MEDIA_URL: the admin hands each file only to staff
+# allowed to see it.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(devdb.DATA_DIR / "media")))
+MEDIA_URL = "media/"
 
 # --- Mobile-money operators (operators/) ---
 SERVICE_NAME = os.environ.get("SERVICE_NAME", "AgentNet")
@@ -307,6 +348,12 @@ CELERY_BEAT_SCHEDULE = {
     "agent-commission-statements": {
         "task": "agents.tasks.send_commission_statements",
         "schedule": crontab(minute=0, hour=6, day_of_month=1),
+    },
+    # Compliance rules over the postings since the last scan; dormancy warnings by day.
+    "compliance-scan": {"task": "compliance.tasks.scan_postings", "schedule": 60.0},
+    "compliance-dormancy": {
+        "task": "compliance.tasks.review_dormancy",
+        "schedule": crontab(minute=0, hour=10),
     },
 }
 # The beat sweep delivers outbox rows every second. Turned on, each posting also queues a
