@@ -133,7 +133,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             raise PermissionDenied
         name = request.GET.get("kind", "")
         kind = KINDS.get(name)
-        if kind is None or not request.user.has_perm(kind.request_permission):
+        if kind is None or name not in FORMS or not request.user.has_perm(kind.request_permission):
             return self._kind_choice(request)
         form_class = FORMS[name]
         initial = {key: value for key, value in request.GET.items() if key != "kind"}
@@ -157,8 +157,11 @@ class ChangeRequestAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/approvals/changerequest/request_form.html", context)
 
     def _kind_choice(self, request: HttpRequest) -> HttpResponse:
+        # Kinds asked for from their own pages (a reconciliation break) have no form here.
         allowed = [
-            kind for kind in KINDS.values() if request.user.has_perm(kind.request_permission)
+            kind
+            for kind in KINDS.values()
+            if kind.name in FORMS and request.user.has_perm(kind.request_permission)
         ]
         context = {
             **self.admin_site.each_context(request),

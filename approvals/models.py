@@ -33,6 +33,7 @@ class ChangeKind(models.TextChoices):
     AGENT_STATUS = "agent_status", "Agent network suspension or reactivation"
     TIER_LIMIT = "tier_limit", "New limits for a KYC tier"
     TARIFF = "tariff", "New fee tariff"
+    BREAK_RESOLUTION = "break_resolution", "Reconciliation break resolution"
 
 
 class ChangeState(models.TextChoices):

@@ -136,7 +136,7 @@ FINANCE = Role(
         | grant("backoffice", "view_reports", "export_reports")
         | view("audit", "auditrecord")
         | view("approvals", "changerequest")
-        | maker_checker("adjustment", "forced_reversal", "tariff")
+        | maker_checker("adjustment", "forced_reversal", "tariff", "break_resolution")
     ),
 )
 

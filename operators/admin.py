@@ -219,8 +219,12 @@ class BreakAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     @admin.action(description="Send the proposal back (reopen)", permissions=["decide"])
     def send_back(self, request: HttpRequest, queryset: QuerySet[Break]) -> None:
         for found in queryset.filter(state=BreakState.PROPOSED):
-            breaks.send_back(found=found, staff=request.user)
-        self.message_user(request, "Sent back for a new proposal.", messages.INFO)
+            try:
+                breaks.send_back(found=found, staff=request.user)
+            except breaks.BreakRefused as error:
+                self.message_user(request, f"#{found.pk}: {error.text}", messages.ERROR)
+            else:
+                self.message_user(request, f"#{found.pk} sent back.", messages.INFO)
 
 
 @admin.register(TrustBankBalance)

@@ -3,7 +3,9 @@
 One staff member (the maker) proposes a resolution and writes why; a different one (the
 checker) approves it, and only then does the resolution move money, through the services,
 under an idempotency key of the break (`break:<id>`), so a second approval or a retry posts
-nothing new. The checker may instead send the proposal back.
+nothing new. The checker may instead send the proposal back. The two-person rule is the
+back office's one maker-checker mechanism: a proposal is a change request (approvals, kind
+`break_resolution`), decided there or from the break's page.
 
 What a resolution does:
 - settle_theirs: an open request is settled as the operator's statement says (a top-up
@@ -65,11 +67,28 @@ def resolutions_for(found: Break) -> list[Resolution]:
 
 
 def propose(*, found: Break, staff: Any, resolution: str, note: str) -> Break:
-    """The maker: choose how the break is resolved and say why."""
+    """The maker: choose how the break is resolved and say why. This asks for a change
+    request (approvals, kind `break_resolution`) that a second person approves."""
+    from approvals.errors import ApprovalRefused
+    from approvals.services import request_change
+
+    found.refresh_from_db()
+    if found.state != BreakState.OPEN:
+        raise BreakRefused("A resolution is proposed already; approve or send it back first.")
     if resolution not in resolutions_for(found):
         raise BreakRefused()
     if not note.strip():
         raise BreakRefused("Write why, for the person who approves it.")
+    try:
+        request_change(
+            kind="break_resolution",
+            maker=staff,
+            reason=note,
+            payload={"break": found.pk, "resolution": resolution},
+            target=found,
+        )
+    except ApprovalRefused as error:
+        raise BreakRefused(error.text) from None
     Break.objects.filter(pk=found.pk, state=BreakState.OPEN).update(
         state=BreakState.PROPOSED, resolution=resolution, proposal=note[:300], proposed_by=staff
     )
@@ -78,7 +97,16 @@ def propose(*, found: Break, staff: Any, resolution: str, note: str) -> Break:
 
 
 def send_back(*, found: Break, staff: Any) -> Break:
-    """The checker disagrees: the break is open again for a new proposal."""
+    """The checker disagrees: the change request is rejected and the break is open again."""
+    from approvals.errors import ApprovalRefused
+    from approvals.services import reject
+
+    change = _waiting_change(found)
+    if change is not None:
+        try:
+            reject(change=change, checker=staff, note="Sent back for a new proposal.")
+        except ApprovalRefused as error:
+            raise BreakRefused(error.text) from None
     Break.objects.filter(pk=found.pk, state=BreakState.PROPOSED).update(
         state=BreakState.OPEN, resolution="", proposed_by=None
     )
@@ -87,18 +115,56 @@ def send_back(*, found: Break, staff: Any) -> Break:
 
 
 def approve(*, found: Break, staff: Any) -> Break:
-    """The checker: a different staff member approves; the resolution is applied once."""
+    """The checker: a different staff member approves the break's change request, which
+    applies the resolution once (`apply_approved`)."""
+    from approvals.errors import AlreadyDecided, NotPermitted
+    from approvals.models import ChangeState
+    from approvals.services import approve as approve_change
+
     found.refresh_from_db()
     if found.state == BreakState.RESOLVED:
         return found
-    if found.state != BreakState.PROPOSED:
+    change = _waiting_change(found) if found.state == BreakState.PROPOSED else None
+    if change is None:
         raise BreakRefused("Only a proposed resolution can be approved.")
-    if found.proposed_by_id == getattr(staff, "pk", None):
-        raise PermissionError("The person who proposed a resolution cannot approve it.")
-    posted = _apply(found)
-    _close(found, staff, posted)
+    try:
+        decided = approve_change(change=change, checker=staff)
+    except NotPermitted as error:  # the maker, or someone without the permission
+        raise PermissionError(error.text) from None
+    except AlreadyDecided:
+        decided = change
+        decided.refresh_from_db()
+    if decided.state == ChangeState.FAILED:
+        raise BreakRefused(decided.result or "The resolution could not be applied.")
     found.refresh_from_db()
     return found
+
+
+def apply_approved(*, found: Break, checker: Any) -> Transaction | None:
+    """Apply the approved resolution and close the break (called by the change request)."""
+    found.refresh_from_db()
+    if found.state == BreakState.RESOLVED:
+        return found.transaction
+    posted = _apply(found)
+    _close(found, checker, posted)
+    return posted
+
+
+def _waiting_change(found: Break) -> Any:
+    from django.contrib.contenttypes.models import ContentType
+
+    from approvals.models import ChangeRequest, ChangeState
+
+    return (
+        ChangeRequest.objects.filter(
+            kind="break_resolution",
+            target_type=ContentType.objects.get_for_model(Break),
+            target_id=str(found.pk),
+            state__in=[ChangeState.PENDING, ChangeState.APPLYING],
+        )
+        .order_by("-id")
+        .first()
+    )
 
 
 @transaction.atomic(durable=True)

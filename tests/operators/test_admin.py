@@ -72,7 +72,7 @@ def test_a_break_is_resolved_by_two_different_people(found):
     act(maker, "propose", found, "the operator reversed it on their side", "nothing")
     found.refresh_from_db()
     assert found.state == BreakState.PROPOSED
-    assert "cannot approve it" in act(maker, "approve", found)
+    assert "another staff member must approve" in act(maker, "approve", found)
     found.refresh_from_db()
     assert found.state == BreakState.PROPOSED
     act(checker, "approve", found)

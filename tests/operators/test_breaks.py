@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from approvals.models import ChangeRequest
+from approvals.services import approve as approve_change
 from operators import services
 from operators.adapters.base import Outcome, StatementLine, Status
 from operators.breaks import BreakRefused, approve, propose, resolutions_for, send_back
@@ -20,12 +22,12 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 @pytest.fixture
 def maker(django_user_model):
-    return django_user_model.objects.create_user("maker", is_staff=True)
+    return django_user_model.objects.create_superuser("maker", "maker@example.com", "pw")
 
 
 @pytest.fixture
 def checker(django_user_model):
-    return django_user_model.objects.create_user("checker", is_staff=True)
+    return django_user_model.objects.create_superuser("checker", "checker@example.com", "pw")
 
 
 def line(
@@ -151,3 +153,28 @@ def test_a_proposal_sent_back_is_open_again_and_moves_nothing(mpesa, maker, chec
     with pytest.raises(BreakRefused):
         approve(found=found, staff=checker)
     assert suspense() == 0
+
+
+def test_a_proposal_is_a_change_request_decided_by_the_one_maker_checker(mpesa, maker, checker):
+    run = reconcile(mpesa, timezone.localdate(), [line(mpesa, None, 2_500)])
+    found = propose(found=run.found.get(), staff=maker, resolution="suspense", note="traced")
+    change = ChangeRequest.objects.get(kind="break_resolution")
+    assert (change.state, change.maker, change.payload) == (
+        "pending",
+        maker,
+        {"break": found.pk, "resolution": "suspense"},
+    )
+    assert approve_change(change=change, checker=checker).state == "approved"  # from approvals
+    found.refresh_from_db()
+    assert (found.state, found.approved_by) == (BreakState.RESOLVED, checker)
+    assert suspense() == 2_500
+    assert approve(found=found, staff=checker).transaction == found.transaction  # once
+
+
+def test_staff_without_the_maker_checker_permission_cannot_propose(mpesa, django_user_model):
+    clerk = django_user_model.objects.create_user("clerk", is_staff=True)
+    run = reconcile(mpesa, timezone.localdate(), [line(mpesa, None, 2_500)])
+    with pytest.raises(BreakRefused):
+        propose(found=run.found.get(), staff=clerk, resolution="suspense", note="why")
+    assert not ChangeRequest.objects.exists()
+    assert run.found.get().state == BreakState.OPEN

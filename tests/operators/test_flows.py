@@ -249,8 +249,8 @@ def test_missing_and_phantom_lines_become_breaks_and_need_two_people(
     kinds = sorted(found.kind for found in run.found.all())
     assert kinds == [BreakKind.MISSING_ON_OURS, BreakKind.MISSING_ON_THEIRS]
     assert reconcile_day(mpesa, timezone.localdate()).found.count() == 2  # a rerun adds none
-    maker = django_user_model.objects.create_user("maker", is_staff=True)
-    checker = django_user_model.objects.create_user("checker", is_staff=True)
+    maker = django_user_model.objects.create_superuser("maker", "maker@example.com", "pw")
+    checker = django_user_model.objects.create_superuser("checker", "checker@example.com", "pw")
     found = run.found.get(kind=BreakKind.MISSING_ON_OURS)
     proposed = propose(
         found=found, staff=maker, resolution="nothing", note="operator error: reversed by them"
