@@ -4,19 +4,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('approvals', '0002_change_request_guard'),
+        ("approvals", "0002_change_request_guard"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='changerequest',
-            options={'ordering': ['-id'], 'permissions': (('request_adjustment', 'Can request: Manual adjustment (to or from suspense)'), ('approve_adjustment', 'Can approve: Manual adjustment (to or from suspense)'), ('request_forced_reversal', 'Can request: Forced reversal'), ('approve_forced_reversal', 'Can approve: Forced reversal'), ('request_kyc_tier', 'Can request: KYC tier change'), ('approve_kyc_tier', 'Can approve: KYC tier change'), ('request_freeze', 'Can request: Freeze a wallet'), ('approve_freeze', 'Can approve: Freeze a wallet'), ('request_unfreeze', 'Can request: Unfreeze or reactivate a wallet'), ('approve_unfreeze', 'Can approve: Unfreeze or reactivate a wallet'), ('request_agent_status', 'Can request: Agent network suspension or reactivation'), ('approve_agent_status', 'Can approve: Agent network suspension or reactivation'), ('request_tier_limit', 'Can request: New limits for a KYC tier'), ('approve_tier_limit', 'Can approve: New limits for a KYC tier'), ('request_tariff', 'Can request: New fee tariff'), ('approve_tariff', 'Can approve: New fee tariff'), ('request_break_resolution', 'Can request: Reconciliation break resolution'), ('approve_break_resolution', 'Can approve: Reconciliation break resolution'))},
+            name="changerequest",
+            options={
+                "ordering": ["-id"],
+                "permissions": (
+                    ("request_adjustment", "Can request: Manual adjustment (to or from suspense)"),
+                    ("approve_adjustment", "Can approve: Manual adjustment (to or from suspense)"),
+                    ("request_forced_reversal", "Can request: Forced reversal"),
+                    ("approve_forced_reversal", "Can approve: Forced reversal"),
+                    ("request_kyc_tier", "Can request: KYC tier change"),
+                    ("approve_kyc_tier", "Can approve: KYC tier change"),
+                    ("request_freeze", "Can request: Freeze a wallet"),
+                    ("approve_freeze", "Can approve: Freeze a wallet"),
+                    ("request_unfreeze", "Can request: Unfreeze or reactivate a wallet"),
+                    ("approve_unfreeze", "Can approve: Unfreeze or reactivate a wallet"),
+                    (
+                        "request_agent_status",
+                        "Can request: Agent network suspension or reactivation",
+                    ),
+                    (
+                        "approve_agent_status",
+                        "Can approve: Agent network suspension or reactivation",
+                    ),
+                    ("request_tier_limit", "Can request: New limits for a KYC tier"),
+                    ("approve_tier_limit", "Can approve: New limits for a KYC tier"),
+                    ("request_tariff", "Can request: New fee tariff"),
+                    ("approve_tariff", "Can approve: New fee tariff"),
+                    ("request_break_resolution", "Can request: Reconciliation break resolution"),
+                    ("approve_break_resolution", "Can approve: Reconciliation break resolution"),
+                ),
+            },
         ),
         migrations.AlterField(
-            model_name='changerequest',
-            name='kind',
-            field=models.CharField(choices=[('adjustment', 'Manual adjustment (to or from suspense)'), ('forced_reversal', 'Forced reversal'), ('kyc_tier', 'KYC tier change'), ('freeze', 'Freeze a wallet'), ('unfreeze', 'Unfreeze or reactivate a wallet'), ('agent_status', 'Agent network suspension or reactivation'), ('tier_limit', 'New limits for a KYC tier'), ('tariff', 'New fee tariff'), ('break_resolution', 'Reconciliation break resolution')], max_length=32),
+            model_name="changerequest",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("adjustment", "Manual adjustment (to or from suspense)"),
+                    ("forced_reversal", "Forced reversal"),
+                    ("kyc_tier", "KYC tier change"),
+                    ("freeze", "Freeze a wallet"),
+                    ("unfreeze", "Unfreeze or reactivate a wallet"),
+                    ("agent_status", "Agent network suspension or reactivation"),
+                    ("tier_limit", "New limits for a KYC tier"),
+                    ("tariff", "New fee tariff"),
+                    ("break_resolution", "Reconciliation break resolution"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
