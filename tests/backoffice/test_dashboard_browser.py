@@ -8,42 +8,21 @@ except under CI=true. The pages are saved as screenshots (DASHBOARD_SCREENSHOT, 
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 
+from tests.browser import browser_page
 from wallets import demo
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
 SCREENSHOT = os.environ.get("DASHBOARD_SCREENSHOT", "/tmp/dashboard.png")  # noqa: S108
+__all__ = ["browser_page"]  # the fixture, imported for pytest to find
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    if not CHROMIUM:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI needs Chromium for the browser test (apt-get install chromium)")
-        pytest.skip("no system Chromium (apt-get install chromium) for the browser test")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
-        try:
-            yield browser.new_page(viewport={"width": 1366, "height": 900})
-        finally:
-            browser.close()
 
 
 def test_the_dashboard_renders_its_charts_on_the_demo_data(settings, live_server, browser_page):

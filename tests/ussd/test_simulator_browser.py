@@ -1,57 +1,24 @@
 """The phone simulator in a real headless Chromium, driven by Playwright.
 
-Playwright cannot download its own browser here: the test uses the system Chromium
-(Debian's `chromium`, which `.ci/run` installs). Without one it skips, except under CI=true.
+It uses the system Chromium through tests/browser.py and skips without one, except under
+CI=true.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-
 import pytest
 
 from tests.agents.conftest import ASSISTANT_PIN, KES, OWNER_PIN, build_network, customer_wallet
+from tests.browser import browser_page
 from tests.conftest import balance
 from wallets import outbox, services
 from wallets.invariants import check_ledger
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
+__all__ = ["browser_page"]  # the fixture, imported for pytest to find
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    if not CHROMIUM:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI needs Chromium for the browser test (apt-get install chromium)")
-        pytest.skip("no system Chromium (apt-get install chromium) for the browser test")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
-    # itself are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
 
 
 def test_a_customer_sends_money_in_the_simulator(alice, bob, fund, live_server, browser_page):
