@@ -16,13 +16,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import dateparse, timezone
 
 from approvals.kinds.base import Kind, Payload, choice, currency_of, money, whole_number
-from wallets.errors import LedgerError
+from wallets import services
 from wallets.forms import check_bands
-from wallets.models import KycTier, Tariff, TariffBand, TariffKind, TierLimit, Transaction
+from wallets.models import KycTier, TariffKind, Transaction
 
 if TYPE_CHECKING:
     from approvals.models import ChangeRequest
@@ -99,22 +98,15 @@ class TierLimitChange(Kind):
             f" balance {money(payload['max_balance'], currency)}"
         )
 
-    @transaction.atomic(durable=True)
     def apply(self, change: ChangeRequest) -> Transaction | None:
-        values = {field: change.payload[field] for field in LIMIT_AMOUNTS}
-        values |= {"open_by_phone": change.payload["open_by_phone"]}
-        key = {
-            "tier": change.payload["tier"],
-            "currency": change.payload["currency"],
-            "effective_from": start_of(change),
-        }
-        existing = TierLimit.objects.select_for_update().filter(**key).first()
-        if existing is not None:
-            if any(getattr(existing, name) != value for name, value in values.items()):
-                raise LedgerError("Other limits already start at that moment for this tier.")
-            return None
-        source = change.payload["source"] or f"change request #{change.pk}"
-        TierLimit.objects.create(**key, **values, source=source)
+        limits = {field: change.payload[field] for field in LIMIT_AMOUNTS}
+        services.add_tier_limit(
+            tier=change.payload["tier"],
+            currency=change.payload["currency"],
+            effective_from=start_of(change),
+            limits=limits | {"open_by_phone": change.payload["open_by_phone"]},
+            source=change.payload["source"] or f"change request #{change.pk}",
+        )
         return None
 
 
@@ -162,35 +154,22 @@ class TariffChange(Kind):
             f" fees {money(fees[0], currency)} to {money(fees[-1], currency)}"
         )
 
-    @transaction.atomic(durable=True)
     def apply(self, change: ChangeRequest) -> Transaction | None:
         payload = change.payload
-        key = {
-            "kind": payload["kind"],
-            "currency": payload["currency"],
-            "effective_from": start_of(change),
-        }
-        existing = Tariff.objects.select_for_update().filter(**key).first()
-        if existing is not None:
-            have = list(existing.bands.order_by("min_amount").values(*BAND_FIELDS))
-            if have != payload["bands"]:
-                raise LedgerError("Another tariff already starts at that moment.")
-            return None
-        description = payload["description"] or f"change request #{change.pk}"
-        tariff = Tariff.objects.create(**key, description=description)
-        TariffBand.objects.bulk_create(
-            TariffBand(tariff=tariff, **band) for band in payload["bands"]
+        services.add_tariff(
+            kind=payload["kind"],
+            currency=payload["currency"],
+            effective_from=start_of(change),
+            bands=payload["bands"],
+            description=payload["description"] or f"change request #{change.pk}",
         )
         return None
-
-
-BAND_FIELDS = ("min_amount", "max_amount", "fee")
 
 
 def _band(raw: Any) -> dict[str, int]:
     if not isinstance(raw, Mapping):
         raise ValidationError({"bands": "Each band has min_amount, max_amount and fee."})
-    band = {field: whole_number(raw, field) for field in BAND_FIELDS}
+    band = {field: whole_number(raw, field) for field in services.rules.BAND_FIELDS}
     if band["fee"] is None or band["fee"] < 0:
         raise ValidationError({"bands": "A fee is zero or more."})
     return {field: int(value or 0) for field, value in band.items()}

@@ -35,7 +35,13 @@ from wallets.services.reversals import (
     request_reversal,
     reversible_send,
 )
-from wallets.services.rules import fee_for, limits_for, self_registration_tier
+from wallets.services.rules import (
+    add_tariff,
+    add_tier_limit,
+    fee_for,
+    limits_for,
+    self_registration_tier,
+)
 from wallets.services.statements import StatementLine, statement
 from wallets.services.transfers import (
     fund_from_issuance,
@@ -49,6 +55,8 @@ __all__ = [
     "FeeRule",
     "Leg",
     "StatementLine",
+    "add_tariff",
+    "add_tier_limit",
     "approve_reversal",
     "buy_airtime",
     "change_pin",

@@ -1,14 +1,18 @@
-"""Fees and limits in force, read for display (the posting applies the same rules in SQL)."""
+"""Fees and limits: those in force, read for display (the posting applies the same rules in
+SQL), and new effective-dated versions of them (added after maker-checker approval)."""
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from wallets.errors import NoTariff
-from wallets.models import Account, KycTier, TierLimit
+from wallets.errors import LedgerError, NoTariff
+from wallets.models import Account, KycTier, Tariff, TariffBand, TierLimit
 
 
 def fee_for(kind: str, currency: str, amount: int) -> int:
@@ -57,3 +61,51 @@ def self_registration_tier(currency: str) -> str | None:
         if current is not None and current.open_by_phone:
             return tier
     return None
+
+
+@transaction.atomic(durable=True)
+def add_tier_limit(
+    *,
+    tier: str,
+    currency: str,
+    effective_from: datetime.datetime,
+    limits: Mapping[str, Any],
+    source: str,
+) -> TierLimit:
+    """A new version of a tier's limits from `effective_from`, never an edit of the one in
+    force. The same version asked for again is returned; different limits already starting
+    at that moment are refused."""
+    key = {"tier": tier, "currency": currency, "effective_from": effective_from}
+    existing = TierLimit.objects.select_for_update().filter(**key).first()
+    if existing is not None:
+        if any(getattr(existing, name) != value for name, value in limits.items()):
+            raise LedgerError("Other limits already start at that moment for this tier.")
+        return existing
+    return TierLimit.objects.create(**key, **limits, source=source)
+
+
+@transaction.atomic(durable=True)
+def add_tariff(
+    *,
+    kind: str,
+    currency: str,
+    effective_from: datetime.datetime,
+    bands: Sequence[Mapping[str, int]],
+    description: str,
+) -> Tariff:
+    """A new version of a fee tariff with its bands (min_amount, max_amount, fee), in one
+    transaction. The same bands asked for again return the existing version; other bands
+    already starting at that moment are refused."""
+    key = {"kind": kind, "currency": currency, "effective_from": effective_from}
+    existing = Tariff.objects.select_for_update().filter(**key).first()
+    if existing is not None:
+        have = list(existing.bands.order_by("min_amount").values(*BAND_FIELDS))
+        if have != [dict(band) for band in bands]:
+            raise LedgerError("Another tariff already starts at that moment.")
+        return existing
+    tariff = Tariff.objects.create(**key, description=description)
+    TariffBand.objects.bulk_create(TariffBand(tariff=tariff, **band) for band in bands)
+    return tariff
+
+
+BAND_FIELDS = ("min_amount", "max_amount", "fee")
