@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "audit",
     "approvals",
     "compliance",
+    "merchants",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

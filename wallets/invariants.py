@@ -14,6 +14,9 @@ from django.db import connection
 # ruff: noqa: S608
 
 HOUSE = "('fee_income', 'settlement', 'trust', 'suspense', 'issuance')"
+E_MONEY = "('customer_wallet', 'agent_float', 'agent_commission', 'merchant')"
+BACKING = "('trust', 'settlement', 'issuance')"
+OWN = "('fee_income', 'suspense')"
 STORED_BALANCE = f"""
     CASE WHEN a.kind IN {HOUSE}
          THEN (SELECT coalesce(sum(h.balance), 0) FROM wallets_housebalance h
@@ -100,18 +103,13 @@ CHECKS: dict[str, str] = {
     # settlement accounts are reconciled against bank and operator statements (operators app).
     "e-money outstanding equals its backing less our own income": f"""
         SELECT a.currency,
-               sum({STORED_BALANCE}) FILTER (WHERE a.kind IN ('customer_wallet', 'agent_float',
-                                                               'agent_commission')) AS e_money,
-               -sum({STORED_BALANCE}) FILTER (WHERE a.kind IN ('trust', 'settlement', 'issuance'))
-                   AS backing,
-               sum({STORED_BALANCE}) FILTER (WHERE a.kind IN ('fee_income', 'suspense')) AS own
+               sum({STORED_BALANCE}) FILTER (WHERE a.kind IN {E_MONEY}) AS e_money,
+               -sum({STORED_BALANCE}) FILTER (WHERE a.kind IN {BACKING}) AS backing,
+               sum({STORED_BALANCE}) FILTER (WHERE a.kind IN {OWN}) AS own
           FROM wallets_account a GROUP BY a.currency
-        HAVING coalesce(sum({STORED_BALANCE}) FILTER (WHERE a.kind IN ('customer_wallet',
-                   'agent_float', 'agent_commission')), 0)
-             + coalesce(sum({STORED_BALANCE}) FILTER (WHERE a.kind IN ('fee_income',
-                   'suspense')), 0)
-            <> coalesce(-sum({STORED_BALANCE}) FILTER (WHERE a.kind IN ('trust', 'settlement',
-                   'issuance')), 0)
+        HAVING coalesce(sum({STORED_BALANCE}) FILTER (WHERE a.kind IN {E_MONEY}), 0)
+             + coalesce(sum({STORED_BALANCE}) FILTER (WHERE a.kind IN {OWN}), 0)
+            <> coalesce(-sum({STORED_BALANCE}) FILTER (WHERE a.kind IN {BACKING}), 0)
     """,
 }
 

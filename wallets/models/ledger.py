@@ -34,6 +34,7 @@ class AccountKind(models.TextChoices):
     TRUST = "trust", "Trust (bank)"
     SUSPENSE = "suspense", "Suspense"
     ISSUANCE = "issuance", "Issuance"
+    MERCHANT = "merchant", "Merchant"
 
 
 HOUSE_KINDS = frozenset(
@@ -47,7 +48,12 @@ HOUSE_KINDS = frozenset(
 )
 # E-money held by the public (our liability) and the accounts that back it.
 E_MONEY_KINDS = frozenset(
-    {AccountKind.CUSTOMER_WALLET, AccountKind.AGENT_FLOAT, AccountKind.AGENT_COMMISSION}
+    {
+        AccountKind.CUSTOMER_WALLET,
+        AccountKind.AGENT_FLOAT,
+        AccountKind.AGENT_COMMISSION,
+        AccountKind.MERCHANT,
+    }
 )
 BACKING_KINDS = frozenset({AccountKind.TRUST, AccountKind.SETTLEMENT, AccountKind.ISSUANCE})
 
@@ -144,6 +150,9 @@ class TransactionKind(models.TextChoices):
     COMMISSION_MOVE = "commission_move", "Commission moved to float"
     OPERATOR_TOP_UP = "operator_top_up", "Top-up from an operator"
     OPERATOR_PAYOUT = "operator_payout", "Withdrawal to an operator"
+    MERCHANT_PAY = "merchant_pay", "Payment to a merchant"
+    MANDATE_DEBIT = "mandate_debit", "Debit under a customer's mandate"
+    DISBURSEMENT = "disbursement", "Disbursement from a business"
 
 
 class TransactionStatus(models.TextChoices):

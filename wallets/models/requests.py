@@ -83,6 +83,12 @@ class PaymentRequest(models.Model):
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     note = models.CharField(max_length=60, blank=True)
+    fee_kind = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="A merchant's fee schedule when a merchant asks (it pays the fee); empty: "
+        "a customer asks and the payer pays the send-money fee.",
+    )
     idempotency_key = models.CharField(max_length=200, unique=True)
     state = models.CharField(
         max_length=10, choices=PaymentRequestState.choices, default=PaymentRequestState.PENDING

@@ -51,6 +51,13 @@ class TierLimit(models.Model):
 class TariffKind(models.TextChoices):
     SEND_MONEY = "send_money", "Send money"
     CASH_OUT = "cash_out", "Withdrawal at an agent"
+    MERCHANT_STANDARD = "merchant_standard", "Merchant payments: standard"
+    MERCHANT_MICRO = "merchant_micro", "Merchant payments: micropayments"
+    DISBURSEMENT = "disbursement", "Disbursement from a business"
+
+
+# The schedules a merchant may be put on; the merchant pays the fee, never the customer.
+MERCHANT_TARIFF_KINDS = (TariffKind.MERCHANT_STANDARD, TariffKind.MERCHANT_MICRO)
 
 
 class Tariff(models.Model):

@@ -11,6 +11,7 @@ from wallets.services.accounts import (
 )
 from wallets.services.adjustments import post_adjustment
 from wallets.services.airtime import buy_airtime
+from wallets.services.business import debit_under_mandate, disburse, pay_merchant
 from wallets.services.holds import (
     commit_hold,
     expire_overdue_holds,
@@ -61,7 +62,9 @@ __all__ = [
     "buy_airtime",
     "change_pin",
     "commit_hold",
+    "debit_under_mandate",
     "decline_request",
+    "disburse",
     "expire_overdue_holds",
     "expire_payment_requests",
     "expire_reversal_requests",
@@ -72,6 +75,7 @@ __all__ = [
     "house_account",
     "limits_for",
     "open_wallet",
+    "pay_merchant",
     "pay_request",
     "pending_requests",
     "place_hold",

@@ -26,6 +26,8 @@ from wallets.models import (
     PaymentRequestState,
     Transaction,
 )
+from wallets.services.business import pay_merchant
+from wallets.services.posting import CounterLimit
 from wallets.services.transfers import send_money
 
 ASKED, ANSWERED = "payment_request.created", "payment_request.answered"
@@ -39,8 +41,10 @@ def request_payment(
     amount: int,
     idempotency_key: str,
     note: str = "",
+    fee_kind: str = "",
 ) -> PaymentRequest:
-    """Ask `payer` for `amount`, once per key; it lapses after PAYMENT_REQUEST_HOURS."""
+    """Ask `payer` for `amount`, once per key; it lapses after PAYMENT_REQUEST_HOURS. A
+    merchant asks with its `fee_kind` (the merchants app checks the merchant)."""
     if amount <= 0:
         raise InvalidAmount()
     if requester.customer_id == payer.pk:
@@ -58,6 +62,7 @@ def request_payment(
                 "amount": amount,
                 "currency": requester.currency,
                 "note": note[:60],
+                "fee_kind": fee_kind,
                 "expires_at": timezone.now() + hours,
             },
         )
@@ -76,18 +81,37 @@ def pending_requests(payer: Customer) -> list[PaymentRequest]:
 
 
 def pay_request(
-    *, request: PaymentRequest, channel: str = Channel.USSD, initiator: str = ""
+    *,
+    request: PaymentRequest,
+    channel: str = Channel.USSD,
+    initiator: str = "",
+    counter: CounterLimit | None = None,
 ) -> Transaction:
-    """Pay a pending request: the amount plus the send fee leave the payer's wallet, once."""
+    """Pay a pending request once: the amount plus the send fee leave the payer's wallet, or,
+    for a merchant's request, the amount only (the merchant pays its fee)."""
     _check_pending(request, paying=True)
-    paid = send_money(
-        sender=request.payer.wallet(request.currency),
-        recipient=request.requester,
-        amount=request.amount,
-        idempotency_key=payment_key(request.pk),
-        channel=channel,
-        initiator=initiator,
-    )
+    payer = request.payer.wallet(request.currency)
+    if request.fee_kind:
+        paid = pay_merchant(
+            payer=payer,
+            merchant=request.requester,
+            amount=request.amount,
+            fee_kind=request.fee_kind,
+            idempotency_key=payment_key(request.pk),
+            channel=channel,
+            initiator=initiator,
+            metadata={"payment_request": request.pk},
+            counter=counter,
+        )
+    else:
+        paid = send_money(
+            sender=payer,
+            recipient=request.requester,
+            amount=request.amount,
+            idempotency_key=payment_key(request.pk),
+            channel=channel,
+            initiator=initiator,
+        )
     _answer(request, PaymentRequestState.PAID, paid)
     return paid
 

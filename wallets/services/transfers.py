@@ -15,7 +15,13 @@ from wallets.models.rules import TariffKind
 from wallets.services.accounts import house_account
 from wallets.services.posting import FeeRule, Leg, post_transaction, request_hash
 
-REVERSIBLE_KINDS = {TransactionKind.SEND_MONEY, TransactionKind.FUND, TransactionKind.AIRTIME}
+REVERSIBLE_KINDS = {
+    TransactionKind.SEND_MONEY,
+    TransactionKind.FUND,
+    TransactionKind.AIRTIME,
+    TransactionKind.MERCHANT_PAY,  # a merchant's refund, or staff by maker-checker
+    TransactionKind.MANDATE_DEBIT,
+}
 
 
 def fund_from_issuance(

@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class MerchantsConfig(AppConfig):
+    name = "merchants"
+    verbose_name = "Merchants and partners"

@@ -1,0 +1,48 @@
+"""Merchant services: they check the business and call `wallets.services`, which alone moves
+money. Each public function is one durable transaction (or a read)."""
+
+from merchants.services.disbursements import customer_wallet_of, disburse, refund
+from merchants.services.mandates import (
+    approve_mandate,
+    cancel_mandate,
+    create_mandate,
+    customer_mandates,
+    debit,
+    decline_mandate,
+    expire_mandates,
+)
+from merchants.services.onboarding import add_payment_point, create_merchant, verify_kyb
+from merchants.services.payments import (
+    Quote,
+    check_account_reference,
+    find_point,
+    pay,
+    pay_request,
+    quote,
+    replay_of_payment,
+    request_to_pay,
+)
+
+__all__ = [
+    "Quote",
+    "add_payment_point",
+    "approve_mandate",
+    "cancel_mandate",
+    "check_account_reference",
+    "create_mandate",
+    "create_merchant",
+    "customer_mandates",
+    "customer_wallet_of",
+    "debit",
+    "decline_mandate",
+    "disburse",
+    "expire_mandates",
+    "find_point",
+    "pay",
+    "pay_request",
+    "quote",
+    "refund",
+    "replay_of_payment",
+    "request_to_pay",
+    "verify_kyb",
+]
