@@ -224,7 +224,13 @@ def test_check_bands_accepts_contiguous_bands_in_any_order():
 
 def test_the_seeded_kenyan_tariffs_pass_the_band_checks(db):
     tariffs = Tariff.objects.filter(currency="KES")
-    assert {tariff.kind for tariff in tariffs} == {"send_money", "cash_out"}
+    assert {tariff.kind for tariff in tariffs} == {
+        "send_money",
+        "cash_out",
+        "merchant_standard",
+        "merchant_micro",
+        "disbursement",
+    }
     for tariff in tariffs:
         check_bands(tariff.bands.values_list("min_amount", "max_amount"))
 

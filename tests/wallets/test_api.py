@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.db import OperationalError, connection
 from django.views.debug import ExceptionReporter
 from rest_framework.authtoken.models import Token
@@ -26,8 +26,11 @@ ALICE_PIN = "2468"
 WRONG_PIN = "9753"
 
 
-def client_for(username: str) -> APIClient:
+def client_for(username: str, *, reads_wallets: bool = True) -> APIClient:
+    """A client with a token; the operator's own apps may also read wallets."""
     user = User.objects.create_user(username=username)
+    if reads_wallets:
+        user.user_permissions.add(Permission.objects.get(codename="read_wallets_by_api"))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
@@ -291,6 +294,33 @@ def test_a_wrong_method_gets_the_same_envelope(api):
 
 
 # --- Lookups -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/wallets/0712000001/balance", "/api/v1/wallets/0712000001/statement"],
+)
+def test_a_token_without_the_read_permission_cannot_read_a_wallet(alice, fund, path):
+    fund(alice, 100_000)
+    response = client_for("payments-only", reads_wallets=False).get(path)
+    assert response.status_code == 403
+    assert error_code(response) == "permission_denied"
+    assert "100" not in response.content.decode()
+
+
+def test_a_token_without_the_read_permission_cannot_read_a_transaction(alice, fund):
+    posted = fund(alice, 100_000)
+    response = client_for("payments-only", reads_wallets=False).get(
+        f"/api/v1/transactions/{posted.reference}"
+    )
+    assert response.status_code == 403
+    assert posted.reference not in response.content.decode()
+
+
+def test_a_token_without_the_read_permission_can_still_send_with_the_pin(alice, bob, fund):
+    fund(alice, 100_000)
+    response = transfer(client_for("payments-only", reads_wallets=False))
+    assert response.status_code == 201
 
 
 def test_a_balance_is_read_by_phone_in_any_format(api, alice, fund):

@@ -26,7 +26,7 @@ from django.db.models import Prefetch
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from rest_framework import status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -93,7 +93,22 @@ class TransferView(APIView):
         return Response(TransferSerializer(receipt).data, status.HTTP_201_CREATED, headers=headers)
 
 
+class ReadsWallets(BasePermission):
+    """Reading a customer's balance, statement or transactions needs more than a token: the
+    client must hold `wallets.read_wallets_by_api` (the operator's own apps). Transfers need
+    only a token, because the customer's PIN authorises each one. Partners read balances
+    through the partner API, where the customer's mandate is the consent."""
+
+    message = "This API client may not read customers' wallets."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user and user.has_perm("wallets.read_wallets_by_api"))
+
+
 class WalletBalanceView(APIView):
+    permission_classes = [IsAuthenticated, ReadsWallets]
+
     @schema.balance
     def get(self, request: Request, phone: str) -> Response:
         query = WalletQuerySerializer(data=request.query_params)
@@ -103,6 +118,8 @@ class WalletBalanceView(APIView):
 
 
 class WalletStatementView(APIView):
+    permission_classes = [IsAuthenticated, ReadsWallets]
+
     @schema.statement
     def get(self, request: Request, phone: str) -> Response:
         query = StatementQuerySerializer(data=request.query_params)
@@ -113,6 +130,8 @@ class WalletStatementView(APIView):
 
 
 class TransactionView(APIView):
+    permission_classes = [IsAuthenticated, ReadsWallets]
+
     @schema.transaction
     def get(self, request: Request, reference: str) -> Response:
         postings = Posting.objects.select_related(

@@ -85,6 +85,12 @@ class Account(models.Model):
 
     class Meta:
         ordering = ["id"]
+        permissions = [
+            (
+                "read_wallets_by_api",
+                "Can read customers' balances, statements and transactions through API v1",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=sorted(k.value for k in HOUSE_KINDS))

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -19,6 +20,7 @@ from rest_framework.authtoken.models import Token
 from agents import demo as agents_demo
 from backoffice import demo as backoffice_demo
 from compliance import demo as compliance_demo
+from merchants import demo as merchants_demo
 from operators import demo as operators_demo
 from wallets import demo, services
 from wallets.models import Channel, Customer, TierLimit
@@ -60,6 +62,7 @@ class Command(BaseCommand):
         network_lines = agents_demo.seed() + operators_demo.seed(options["callback_base_url"])
         network_lines += backoffice_demo.seed()  # one staff login per back-office group
         network_lines += compliance_demo.seed()
+        network_lines += merchants_demo.seed()  # a till, a pay-bill, a partner's API key
         self.print_summary(new, staff_created, token)
         for line in network_lines:
             self.stdout.write(line)
@@ -159,5 +162,6 @@ def seed_partner() -> Token:
     if created:
         user.set_unusable_password()  # it authenticates with its token only
         user.save(update_fields=["password"])
+    user.user_permissions.add(Permission.objects.get(codename="read_wallets_by_api"))
     token, _ = Token.objects.get_or_create(user=user, defaults={"key": demo.PARTNER_TOKEN})
     return token
