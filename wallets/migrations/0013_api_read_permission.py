@@ -4,14 +4,21 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('wallets', '0012_payment_request_fee_kind'),
+        ("wallets", "0012_payment_request_fee_kind"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='account',
-            options={'ordering': ['id'], 'permissions': [('read_wallets_by_api', "Can read customers' balances, statements and transactions through API v1")]},
+            name="account",
+            options={
+                "ordering": ["id"],
+                "permissions": [
+                    (
+                        "read_wallets_by_api",
+                        "Can read customers' balances, statements and transactions through API v1",
+                    )
+                ],
+            },
         ),
     ]
