@@ -88,12 +88,9 @@ def create_extra_permissions(*, using: str, apps: Apps) -> None:
         )
 
 
-def sync_after_migrate(
-    sender: AppConfig, *, using: str, apps: Apps = global_apps, **kwargs: Any
-) -> None:
+def sync_after_migrate(sender: AppConfig, *, using: str, apps: Apps, **kwargs: Any) -> None:
     """post_migrate receiver. Django sends the signal once per app, in INSTALLED_APPS order,
-    and creates each app's permissions in its own turn: only at the last app do all exist.
-    `flush` (between transactional tests) sends it without `apps`: the models are current."""
+    and creates each app's permissions in its own turn: only at the last app do all exist."""
     if sender.label != last_migrated_app().label:
         return
     sync_roles(using=using, apps=apps)

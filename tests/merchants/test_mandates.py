@@ -96,7 +96,7 @@ def test_a_customer_cannot_cancel_someone_elses_mandate(alice, bob, duka):
     assert mandate.state == MandateState.ACTIVE
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_debits_cannot_pass_the_daily_cap_together(alice, fund, duka):
     fund(alice, 100_000)
     mandate = mandate_for(alice, duka, per_payment=1_000, daily=5_000)
