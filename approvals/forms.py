@@ -17,7 +17,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from agents.models import NetworkStatus
+from approvals.kinds.business import MERCHANT_STATUSES
 from approvals.kinds.people import AGENT_STATUSES, LEVELS
+from merchants.models import BusinessStatus
 from wallets.errors import InvalidAmount
 from wallets.models import KycTier, TariffKind
 from wallets.money import exponent, parse_amount
@@ -107,6 +109,19 @@ class AgentStatusForm(ChangeForm):
         choices=[
             (value, f"{verb} ({NetworkStatus(value).label})")
             for value, verb in AGENT_STATUSES.items()
+        ]
+    )
+
+
+class MerchantStatusForm(ChangeForm):
+    ref = forms.CharField(
+        label="Merchant",
+        help_text="One of its till or pay-bill numbers, or the business's exact registered name.",
+    )
+    status = forms.ChoiceField(
+        choices=[
+            (value, f"{verb} ({BusinessStatus(value).label})")
+            for value, verb in MERCHANT_STATUSES.items()
         ]
     )
 
@@ -210,6 +225,7 @@ FORMS: dict[str, type[ChangeForm]] = {
     "freeze": CustomerForm,
     "unfreeze": CustomerForm,
     "agent_status": AgentStatusForm,
+    "merchant_status": MerchantStatusForm,
     "tier_limit": TierLimitForm,
     "tariff": TariffForm,
 }

@@ -34,6 +34,7 @@ class ChangeKind(models.TextChoices):
     TIER_LIMIT = "tier_limit", "New limits for a KYC tier"
     TARIFF = "tariff", "New fee tariff"
     BREAK_RESOLUTION = "break_resolution", "Reconciliation break resolution"
+    MERCHANT_STATUS = "merchant_status", "Merchant suspension, reactivation or closure"
 
 
 class ChangeState(models.TextChoices):

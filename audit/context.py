@@ -25,6 +25,7 @@ from wallets.logging import redact
 
 ATTRIBUTE = "_audit"
 API_PREFIX = "/api/"
+PARTNER_API_PREFIX = "/gsma/"  # the GSMA-compatible partner API
 REQUEST_ID = re.compile(r"[\w.:-]{1,64}")
 
 
@@ -76,7 +77,7 @@ def channel_of(path: str) -> str:
         return Channel.ADMIN
     if path.startswith(agent_api_prefix()):
         return Channel.AGENT_API
-    if path.startswith(API_PREFIX):
+    if path.startswith((API_PREFIX, PARTNER_API_PREFIX)):
         return Channel.API
     return Channel.SYSTEM
 

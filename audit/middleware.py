@@ -4,9 +4,10 @@
 reads) pass through untouched; for writes it keeps the audit state of the request (request
 id, channel, client address; see audit.context) and:
 
-- API (POST, PUT, PATCH, DELETE under /api/): the body is read *before* the view (DRF
-  reads the stream itself, after which Django's `request.body` is gone) and recorded with
-  secrets masked, with the Idempotency-Key, the status and the actor. DRF authenticates
+- API (POST, PUT, PATCH, DELETE under /api/, and the partner API under /gsma/): the body is
+  read *before* the view (DRF reads the stream itself, after which Django's `request.body` is
+  gone) and recorded with secrets masked, with the Idempotency-Key (the partner API's
+  X-CorrelationID), the status and the actor. DRF authenticates
   inside the view and sets the Django request's `user` (and `auth`) as it does, so after
   the response `request.user` is the token's user or the agent's device;
 - admin: add, change, delete and actions are recorded by audit.admin_hooks. A POST that
@@ -30,7 +31,7 @@ from django.http.request import RawPostDataException
 
 from audit import services
 from audit.admin_actions import posted_form
-from audit.context import API_PREFIX, RequestAudit, admin_prefix, for_request
+from audit.context import API_PREFIX, PARTNER_API_PREFIX, RequestAudit, admin_prefix, for_request
 from wallets.logging import redact
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -46,7 +47,9 @@ class AuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        is_api_write = request.method in WRITE_METHODS and request.path.startswith(API_PREFIX)
+        is_api_write = request.method in WRITE_METHODS and request.path.startswith(
+            (API_PREFIX, PARTNER_API_PREFIX)
+        )
         body = None
         if is_api_write:
             with services.quietly("reading an API body"):
@@ -88,10 +91,12 @@ def record_api_write(request: HttpRequest, response: HttpResponseBase, body: Any
     data = getattr(response, "data", None)
     details: dict[str, Any] = {"body": body}
     if isinstance(data, dict):
-        if reference := data.get("reference"):
+        if reference := data.get("reference") or data.get("transactionReference"):
             details["reference"] = str(reference)
         if isinstance(error := data.get("error"), dict) and "code" in error:
             details["error"] = str(error["code"])
+        elif "errorCode" in data:  # the partner API's GSMA error object
+            details["error"] = str(data["errorCode"])
     entry = services.build(
         action=(match.url_name if match and match.url_name else request.method or "").lower(),
         reason=reason_in(body),
@@ -99,7 +104,9 @@ def record_api_write(request: HttpRequest, response: HttpResponseBase, body: Any
         request=request,
     )
     entry.status_code = response.status_code
-    entry.idempotency_key = request.headers.get("Idempotency-Key", "")[:200]
+    entry.idempotency_key = (
+        request.headers.get("Idempotency-Key") or request.headers.get("X-CorrelationID", "")
+    )[:200]
     services.save([entry], request=request)
 
 

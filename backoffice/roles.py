@@ -10,17 +10,23 @@ Least privilege, model by model:
 - Support (customer care): customers and their wallets, transactions and holds read-only;
   unlocking a PIN, and resetting one after an ID check; customers' reversal requests (reject,
   or ask for a forced reversal, which someone else approves); SMS and USSD sessions
-  read-only. Never compliance alerts or the audit log (an alert must not reach anyone who
-  talks to the customer: no tipping off).
+  read-only; merchants, their numbers and settlements read-only, customers' mandates (cancel
+  one) and merchants' webhooks (replay one). Never compliance alerts or the audit log (an
+  alert must not reach anyone who talks to the customer: no tipping off).
 - Agent operations: the agent network (aggregators, agents, stores, assistants, documents,
   devices), issuing float to aggregators (the aggregator admin's action, which its "change"
   permission grants), drawers and cash counts read-only, commission tables read-only,
-  agents' flags.
+  agents' flags; onboarding merchants (details, tills and pay-bills, KYB verification,
+  partner credentials), their mandates and webhooks read-only; suspending, reactivating or
+  closing an agent or a merchant (maker-checker, asked and approved within the team as for
+  agents: the approvals app refuses the maker approving their own).
 - Finance: operators and their requests and callbacks read-only, reconciliations, breaks
   (propose and approve: the database refuses the same person doing both), trust bank
-  balances, safeguarding checks, fee and commission statements, the dashboard and exports.
+  balances, safeguarding checks, fee and commission statements, the dashboard and exports,
+  merchants and their settlements read-only.
 - Compliance: alerts, rules, sanctions lists, tier upgrades and their documents, dormancy
-  and reactivation, wallet freezes (maker-checker), agents' KYC documents, the audit log.
+  and reactivation, wallet freezes (maker-checker), agents' KYC documents, the audit log;
+  merchants, their mandates and settlements read-only.
 - Superusers (Django's `is_superuser`) hold every permission; they are not a group.
 
 What nobody holds: add, change or delete of the ledger (`LEDGER_MODELS`). Balances and
@@ -49,6 +55,7 @@ LEDGER_WRITES = ("add", "change", "delete")
 EXTRA_PERMISSIONS = {
     "wallets.unlock_pin": ("customer", "Can unlock a customer's PIN"),
     "wallets.reset_pin": ("customer", "Can reset a customer's PIN after an ID check"),
+    "merchants.verify_kyb": ("merchant", "Can verify a merchant's KYB and activate it"),
 }
 
 
@@ -103,6 +110,8 @@ SUPPORT = Role(
         | view("ussd", "ussdsession", "ussdsessionend", "airtimerequest")
         | view("agents", "withdrawalcode", "registration")
         | maker_checker("forced_reversal", approve=False)
+        | view("merchants", "merchant", "paymentpoint", "settlement")
+        | decide("merchants", "mandate", "webhookdelivery")  # cancel a mandate, replay a webhook
     ),
 )
 
@@ -116,7 +125,10 @@ AGENT_OPERATIONS = Role(
         | view("agents", "cashdrawer", "cashdrawerentry", "cashcount", "registration")
         | view("agents", "commissiontable", "commissionband", "commissionstatement")
         | LEDGER_READ
-        | maker_checker("agent_status")
+        | maker_checker("agent_status", "merchant_status")
+        | edit("merchants", "merchant", "paymentpoint", "partnercredential")
+        | grant("merchants", "verify_kyb")
+        | view("merchants", "mandate", "webhookdelivery", "settlement")
     ),
 )
 
@@ -137,6 +149,7 @@ FINANCE = Role(
         | view("audit", "auditrecord")
         | view("approvals", "changerequest")
         | maker_checker("adjustment", "forced_reversal", "tariff", "break_resolution")
+        | view("merchants", "merchant", "paymentpoint", "settlement")
     ),
 )
 
@@ -160,6 +173,7 @@ COMPLIANCE = Role(
         | view("audit", "auditrecord")
         | view("approvals", "changerequest")
         | maker_checker("kyc_tier", "freeze", "unfreeze", "tier_limit")
+        | view("merchants", "merchant", "paymentpoint", "mandate", "settlement")
     ),
 )
 

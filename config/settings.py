@@ -7,6 +7,7 @@ CELERY_BROKER_URL and PIN_PEPPER; see README.md for the full list.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 from pathlib import Path
 
@@ -31,6 +32,15 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-secret-key-change-me"
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 if not DEBUG and SECRET_KEY.startswith("dev-only"):
     raise RuntimeError("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false.")
+# Partner API secrets are derived from this key and each credential's salt (merchants.
+# credentials); changing it changes every partner's secret. Default: derived from SECRET_KEY.
+PARTNER_SECRET_KEY = (
+    os.environ.get("PARTNER_SECRET_KEY")
+    or hashlib.sha256(f"partner-secrets:{SECRET_KEY}".encode()).hexdigest()
+)
+# Webhooks and partner callbacks to private or loopback addresses are refused outside
+# development (merchants/addresses.py); the demo's partner listens on localhost.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", DEBUG)
 
 INSTALLED_APPS = [
     # Django's admin, served by the back office's site (two-factor login): backoffice/sites.py.
@@ -55,6 +65,7 @@ INSTALLED_APPS = [
     "approvals",
     "compliance",
     "merchants",
+    "gsma",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -339,6 +350,14 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "wallets.tasks.deliver_outbox", "schedule": 1.0},
     "expire-overdue-holds": {"task": "wallets.tasks.expire_overdue_holds", "schedule": 60.0},
     "check-ledger": {"task": "wallets.tasks.check_ledger", "schedule": 3600.0},
+    # Merchants' webhooks (also kicked when one is queued) and mandates past their end date.
+    "deliver-webhooks": {"task": "merchants.tasks.deliver_webhooks", "schedule": 15.0},
+    "expire-mandates": {"task": "merchants.tasks.expire_mandates", "schedule": crontab(minute=5)},
+    # Merchants' balances to their bank or phone, for the day that ended (merchants.settlement).
+    "settle-merchants": {
+        "task": "merchants.tasks.settle_merchants",
+        "schedule": crontab(minute=0, hour=1),
+    },
     "check-operator-requests": {"task": "operators.tasks.check_requests", "schedule": 15.0},
     "check-safeguarding": {"task": "operators.tasks.check_safeguarding", "schedule": 60.0},
     "reconcile-operators": {
@@ -352,6 +371,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Compliance rules over the postings since the last scan; dormancy warnings by day.
     "compliance-scan": {"task": "compliance.tasks.scan_postings", "schedule": 60.0},
+    # Partner API: request states whose request to pay, mandate or batch has finished.
+    "gsma-settle-request-states": {"task": "gsma.tasks.settle_request_states", "schedule": 60.0},
     "compliance-dormancy": {
         "task": "compliance.tasks.review_dormancy",
         "schedule": crontab(minute=0, hour=10),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/agent/", include("agents.api.urls")),
     path("api/v1/", include("wallets.api.urls")),
     path("api/v1/", include("operators.api.urls")),
+    path("gsma/v1.2/mm/", include("gsma.urls")),
     path("ussd/", include("ussd.urls")),
     path("sms/", include("ussd.sms.urls")),
     path("operators/", include("operators.urls")),

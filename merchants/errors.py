@@ -42,6 +42,16 @@ class MandateNotActive(errors.LedgerError):
     message = gettext_noop("That mandate is not active: it was cancelled or has ended.")
 
 
+class MandateCapsInvalid(errors.InvalidAmount):
+    code = "mandate_caps_invalid"
+    message = gettext_noop("The daily cap must be at least the cap per payment.")
+
+
+class MandateEndPassed(errors.LedgerError):
+    code = "mandate_end_passed"
+    message = gettext_noop("The end date has passed.")
+
+
 class MandateCapExceeded(errors.PerTransactionLimit):
     code = "mandate_cap_exceeded"
     message = gettext_noop("That debit is over the mandate's cap.")

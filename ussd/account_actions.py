@@ -3,7 +3,9 @@
 A reversal request freezes what the recipient still holds and asks the recipient: under
 Pending requests they agree (the money goes back now) or dispute (it is released) with their
 PIN before the deadline; no answer by then means it goes back (wallets.services.reversals). A
-payment request is paid like a send, fee shown before the PIN.
+payment request is paid like a send, fee shown before the PIN; a merchant's request (it has a
+`fee_kind`) is paid through `merchants.services.pay_request`, which applies the merchant's
+rules, and costs the payer no fee. Home 4 (Pay) → Pending requests lists the same requests.
 
 The recipient's reversal requests are listed with the payment requests, everything waiting for
 the customer's answer, rather than as a My account item of their own: a seventh item would not
@@ -16,8 +18,11 @@ from django.conf import settings
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from ussd.actions import check_pin, money, short_name
+from merchants import services as merchants
+from merchants.errors import MerchantNotActive
+from ussd.actions import channel_of, check_pin, money, short_name
 from ussd.engine import Context, End, Goto, InputError
+from ussd.merchant_actions import merchant_name, paid_text, request_merchant
 from wallets import errors, services
 from wallets.models import PaymentRequest, ReversalRequest, Transaction
 from wallets.models.rules import TariffKind
@@ -31,7 +36,6 @@ from wallets.services.reversals import (
 REQUESTS_ON_SCREEN = 20  # more than a feature phone user will page through
 NOTE_ON_SCREEN = 24
 SENDER_ON_SCREEN = 20  # the reversal answer screen also shows the amount and the deadline
-SMS_SESSION_PREFIX = "sms:"  # ussd.sms.inbound names its conversations so
 PAYMENT, REVERSAL = "payment", "reversal"  # the kinds of pending request
 
 
@@ -118,32 +122,34 @@ def open_request(context: Context, token: str) -> Goto:
     return Goto("request.answer")
 
 
-def quote_request(context: Context, token: str) -> Goto:
+def quote_request(context: Context, token: str) -> Goto | End:
+    """The payer's fee before the PIN: the send fee, or nothing on a merchant's request (the
+    merchant pays its fee), whose merchant must still be able to take payments."""
     request = _request(context, context.values["request"])
-    fee = services.fee_for(TariffKind.SEND_MONEY, request.currency, request.amount)
+    if request.fee_kind:
+        merchant = request_merchant(request)
+        if merchant is None or not merchant.is_active:
+            return End(_(MerchantNotActive.message))
+        fee = 0
+    else:
+        fee = services.fee_for(TariffKind.SEND_MONEY, request.currency, request.amount)
     context.values["fee_text"] = money(fee)
     return Goto("request.confirm")
 
 
 def pay_request(context: Context, pin: str) -> Goto | End:
+    """Pay a customer's request as a send, a merchant's through the merchant's rules."""
     if (refused := check_pin(context, pin)) is not None:
         return refused
+    request = _request(context, context.values["request"])
+    pay = merchants.pay_request if request.fee_kind else services.pay_request
     try:
-        paid: Transaction = services.pay_request(
-            request=_request(context, context.values["request"]),
-            channel="ussd",
-            initiator=f"ussd:{context.phone}",
+        paid: Transaction = pay(
+            request=request, channel=channel_of(context), initiator=f"ussd:{context.phone}"
         )
     except errors.LedgerError as error:
         return End(_(error.text))
-    return End(
-        _("{reference} Confirmed. {amount} paid to {name}. Fee {fee}. You will get an SMS.").format(
-            reference=paid.reference,
-            amount=money(paid.amount),
-            name=context.values["requester"],
-            fee=money(paid.fee),
-        )
-    )
+    return End(paid_text(paid, context.values["requester"]))
 
 
 def decline_request(context: Context, token: str) -> End:
@@ -155,10 +161,15 @@ def decline_request(context: Context, token: str) -> End:
 
 
 def requester_name(request: PaymentRequest) -> str:
-    """The name the payer is shown before the PIN: a customer's registered name (what the
-    money will reach), not the free text the request was made with."""
+    """The name the payer is shown before the PIN: a customer's registered name or a
+    merchant's display name (what the money will reach), not the free text the request was
+    made with."""
     owner = request.requester.customer
-    return short_name((owner.name if owner else request.requester_name).upper())
+    if owner is not None:
+        return short_name(owner.name.upper())
+    if (merchant := request_merchant(request)) is not None:
+        return merchant_name(merchant)
+    return short_name(request.requester_name.upper())
 
 
 def _request(context: Context, pk: int) -> PaymentRequest:
@@ -186,7 +197,7 @@ def agree_to_reversal(context: Context, pin: str) -> Goto | End:
         if request is None:
             raise errors.ReversalDecided()
         reversal = consent_to_reversal(
-            request=request, customer=context.customer, channel=_channel(context)
+            request=request, customer=context.customer, channel=channel_of(context)
         )
     except errors.ReversalDecided:
         return End(_("That reversal request is already closed."))
@@ -208,7 +219,7 @@ def dispute(context: Context, pin: str) -> Goto | End:
     try:
         if request is None:
             raise errors.ReversalDecided()
-        dispute_reversal(request=request, customer=context.customer, channel=_channel(context))
+        dispute_reversal(request=request, customer=context.customer, channel=channel_of(context))
     except errors.ReversalDecided:
         return End(_("That reversal request is already closed."))
     except errors.LedgerError as error:
@@ -223,10 +234,6 @@ def dispute(context: Context, pin: str) -> Goto | End:
 def _reversal(context: Context, pk: int) -> ReversalRequest | None:
     """Only an open case against the dialling customer can be read or answered."""
     return open_reversals_against(context.customer).filter(pk=pk).first()
-
-
-def _channel(context: Context) -> str:
-    return "sms" if context.session_key.startswith(SMS_SESSION_PREFIX) else "ussd"
 
 
 def _currency() -> str:

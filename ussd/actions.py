@@ -28,6 +28,13 @@ from wallets.pins import check_pin_format, check_pin_strength, hash_pin, pin_mat
 
 MINI_STATEMENT_LINES = 5
 NAME_ON_SCREEN = 30
+SMS_SESSION_PREFIX = "sms:"
+
+
+def channel_of(context: Context) -> str:
+    """The channel a posting is recorded under: an SMS conversation (ussd.sms.inbound names
+    them "sms:...") or a USSD session."""
+    return "sms" if context.session_key.startswith(SMS_SESSION_PREFIX) else "ussd"
 
 
 def money(amount: int) -> str:
@@ -53,12 +60,12 @@ def parse_recipient(context: Context, token: str) -> str:
     return phone
 
 
-def short_name(name: str) -> str:
+def short_name(name: str, limit: int = NAME_ON_SCREEN) -> str:
     """A name can be 120 characters; the confirmation screen has room for about 30."""
-    if len(name) <= NAME_ON_SCREEN:
+    if len(name) <= limit:
         return name
-    cut = name[: NAME_ON_SCREEN + 1].rsplit(" ", 1)[0]  # at a word end where there is one
-    return (cut if " " in name[:NAME_ON_SCREEN] else name[:NAME_ON_SCREEN]).strip()
+    cut = name[: limit + 1].rsplit(" ", 1)[0]  # at a word end where there is one
+    return (cut if " " in name[:limit] else name[:limit]).strip()
 
 
 def parse_money(context: Context, token: str) -> int:

@@ -1,8 +1,8 @@
 """The customer menu, as data. Numbering follows M-Pesa's and never changes between releases
 (people dial shortcuts like *384*1#): an option that is not offered yet keeps its number free.
 
-    1 Send money   2 Withdraw cash   3 Buy airtime   4 Pay merchant (to come)   5 My account
-    6 M-Pesa and MoMo (top up from them, send to them)
+    1 Send money   2 Withdraw cash   3 Buy airtime   4 Pay (merchants: ussd/pay_menu.py)
+    5 My account   6 M-Pesa and MoMo (top up from them, send to them)
 """
 
 from __future__ import annotations
@@ -11,19 +11,21 @@ from django.utils.translation import gettext_lazy as _
 
 from ussd import account_actions, actions, mobile_money, withdraw_actions
 from ussd.engine import Engine, Screen
+from ussd.pay_menu import PAY_SCREENS
 
 HOME = "home"
 
 MENU: dict[str, Screen] = {
     HOME: Screen(
         _(
-            "Welcome {first_name}\n1. Send money\n2. Withdraw cash\n3. Buy airtime\n"
+            "Welcome {first_name}\n1. Send money\n2. Withdraw cash\n3. Buy airtime\n4. Pay\n"
             "5. My account\n6. M-Pesa and MoMo"
         ),
         options={
             "1": "send.to",
             "2": "withdraw",
             "3": "airtime",
+            "4": "pay",
             "5": "account",
             "6": mobile_money.list_operators,
         },
@@ -220,6 +222,7 @@ MENU: dict[str, Screen] = {
         _("Language / Lugha\n1. English\n2. Kiswahili\n0. Back"),
         options={"1": actions.choose_language("en"), "2": actions.choose_language("sw")},
     ),
+    **PAY_SCREENS,
 }
 
 CUSTOMER_MENU = Engine(MENU, HOME)

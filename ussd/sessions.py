@@ -24,6 +24,7 @@ from wallets import services
 from wallets.models import Customer, CustomerStatus
 
 START = "start_pin"
+FIRST_NAME_ON_SCREEN = 20
 MENUS: dict[str, Engine] = {
     "customer": CUSTOMER_MENU,
     "agent": AGENT_MENU,
@@ -182,8 +183,14 @@ def profile(customer: Customer | None, assistant: Assistant | None) -> dict[str,
     if assistant is not None:
         store = assistant.store
         return {
-            "first_name": assistant.name.split()[0] if assistant.name else "",
+            "first_name": first_name(assistant.name),
             "agent_name": short_name(store.agent.business_name.upper()),
             "store_number": store.store_number,
         }
-    return {"first_name": customer.name.split()[0] if customer and customer.name else ""}
+    return {"first_name": first_name(customer.name if customer else "")}
+
+
+def first_name(name: str) -> str:
+    """The greeting's name: a first name longer than FIRST_NAME_ON_SCREEN is cut, so that the
+    home menu keeps room for a notice above it."""
+    return name.split()[0][:FIRST_NAME_ON_SCREEN] if name.strip() else ""

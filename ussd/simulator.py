@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils.timezone import localtime
 
 from agents.models import Assistant
+from merchants.models import Merchant
 from ussd.sms.models import SmsMessage
 from wallets.errors import InvalidPhoneNumber
 from wallets.models import Customer
@@ -35,6 +36,13 @@ def page(request: HttpRequest) -> HttpResponse:
     phones += [
         (a.phone, f"{a.name} (agent {a.store.agent.agent_number}, store {a.store.store_number})")
         for a in assistants
+    ]
+    # Merchants dial nothing, but their payment SMS land in their inbox here.
+    phones += [
+        (phone, f"{name} (merchant)")
+        for phone, name in Merchant.objects.order_by("name").values_list("phone", "display_name")[
+            :6
+        ]
     ]
     return render(
         request,

@@ -9,6 +9,7 @@ agent_status     suspend or reactivate an aggregator, agent, store or assistant
 tier_limit       a new effective-dated version of a tier's limits
 tariff           a new effective-dated fee tariff with its bands
 break_resolution resolve a reconciliation break as proposed (asked from the break's page)
+merchant_status  suspend, reactivate or close a merchant (not its activation: that is KYB)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 
 from approvals.kinds.base import Kind, Payload
 from approvals.kinds.breaks import BreakResolution
+from approvals.kinds.business import MerchantStatus
 from approvals.kinds.money import Adjustment, ForcedReversal
 from approvals.kinds.people import AgentStatus, Freeze, KycTierChange, Unfreeze
 from approvals.kinds.rules import TariffChange, TierLimitChange
@@ -33,6 +35,7 @@ KINDS: dict[str, Kind] = {
         TierLimitChange(),
         TariffChange(),
         BreakResolution(),
+        MerchantStatus(),
     )
 }
 

@@ -61,6 +61,9 @@ class WebhookDelivery(models.Model):
     url = models.URLField(max_length=500)
     method = models.CharField(max_length=6, default="POST")
     payload = models.JSONField()
+    headers = models.JSONField(
+        default=dict, blank=True, help_text="Extra headers, e.g. a GSMA callback's X-CorrelationID."
+    )
     state = models.CharField(
         max_length=10, choices=WebhookState.choices, default=WebhookState.PENDING
     )

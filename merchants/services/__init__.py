@@ -11,7 +11,12 @@ from merchants.services.mandates import (
     decline_mandate,
     expire_mandates,
 )
-from merchants.services.onboarding import add_payment_point, create_merchant, verify_kyb
+from merchants.services.onboarding import (
+    add_payment_point,
+    create_merchant,
+    set_status,
+    verify_kyb,
+)
 from merchants.services.payments import (
     Quote,
     check_account_reference,
@@ -44,5 +49,6 @@ __all__ = [
     "refund",
     "replay_of_payment",
     "request_to_pay",
+    "set_status",
     "verify_kyb",
 ]

@@ -19,11 +19,12 @@ from merchants import errors
 from merchants.models import Mandate, MandateState, Merchant
 from merchants.services.payments import limits_named
 from wallets import errors as ledger_errors
-from wallets import services
+from wallets import outbox, services
 from wallets.models import Customer, CustomerStatus, Transaction
 from wallets.references import new_reference
 
 OPEN_STATES = (MandateState.PENDING, MandateState.ACTIVE)
+REQUESTED = "mandate.requested"  # outbox topic: the SMS asking the customer to approve
 
 
 def create_mandate(
@@ -43,12 +44,12 @@ def create_mandate(
     if not merchant.is_active:
         raise errors.MerchantNotActive()
     if max_per_payment <= 0 or max_daily < max_per_payment:
-        raise ledger_errors.InvalidAmount("The daily cap must be at least the cap per payment.")
+        raise errors.MandateCapsInvalid()
     if ends_on < timezone.localdate():
-        raise ledger_errors.LedgerError("The end date has passed.")
+        raise errors.MandateEndPassed()
     now = timezone.now()
     with transaction.atomic(durable=True):
-        mandate, _ = Mandate.objects.get_or_create(
+        mandate, created = Mandate.objects.get_or_create(
             idempotency_key=idempotency_key,
             defaults={
                 "reference": new_reference(),
@@ -64,6 +65,8 @@ def create_mandate(
                 "approved_at": now if approved else None,
             },
         )
+        if created and not approved:  # the customer is asked by SMS to approve it
+            outbox.enqueue(REQUESTED, {"mandate": mandate.pk})
     return mandate
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from merchants.models import BusinessStatus, Merchant, PaymentPoint, PointKind
+from wallets.errors import LedgerError
 from wallets.models import Account, AccountKind
 from wallets.models.rules import TariffKind
 from wallets.phones import normalize_phone
@@ -75,4 +76,25 @@ def verify_kyb(*, merchant: Merchant, by: AbstractBaseUser) -> Merchant:
     if fresh.status == BusinessStatus.PENDING:
         fresh.status = BusinessStatus.ACTIVE
     fresh.save(update_fields=["kyb_verified_at", "kyb_verified_by", "status"])
+    return fresh
+
+
+# Status moves made by staff; a pending merchant becomes active only through `verify_kyb`.
+STATUS_MOVES = {
+    BusinessStatus.ACTIVE: {BusinessStatus.SUSPENDED, BusinessStatus.CLOSED},
+    BusinessStatus.SUSPENDED: {BusinessStatus.ACTIVE, BusinessStatus.CLOSED},
+    BusinessStatus.PENDING: {BusinessStatus.CLOSED},
+}
+
+
+@transaction.atomic
+def set_status(*, merchant: Merchant, status: str) -> Merchant:
+    """Suspend, reactivate or close a merchant; LedgerError for a move that is not allowed."""
+    fresh = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    if fresh.status == status:
+        return fresh
+    if status not in STATUS_MOVES.get(BusinessStatus(fresh.status), set()):
+        raise LedgerError(f"A {fresh.status} merchant cannot be made {status}.")
+    fresh.status = status
+    fresh.save(update_fields=["status"])
     return fresh

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from merchants import errors
-from merchants.models import Merchant, PaymentPoint, PointKind
+from merchants.models import BusinessStatus, Merchant, PaymentPoint, PointKind
 from wallets import errors as ledger_errors
 from wallets import services
 from wallets.models import Account, Customer, PaymentRequest, Transaction
@@ -93,8 +93,14 @@ def pay(
     *, payer: Account, offer: Quote, idempotency_key: str, channel: str, initiator: str = ""
 ) -> Transaction:
     """Pay a quoted till or pay-bill from the customer's wallet, once per key. The caller has
-    checked the customer's PIN."""
+    checked the customer's PIN. The merchant and its point are checked again: the quote was
+    shown some hops ago, and a suspension since then stops the payment."""
     merchant = offer.merchant
+    still_open = PaymentPoint.objects.filter(
+        pk=offer.point.pk, active=True, merchant__status=BusinessStatus.ACTIVE
+    )
+    if not still_open.exists():
+        raise errors.MerchantNotActive()
     with limits_named(merchant):
         return services.pay_merchant(
             payer=payer,

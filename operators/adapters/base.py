@@ -137,6 +137,14 @@ class OperatorAdapter(Protocol):
         """B2C / disbursement transfer; normally PENDING."""
         ...
 
+    def pay_bill(
+        self, *, reference: str, paybill: str, account: str, amount: int, description: str
+    ) -> Outcome:
+        """Pay a business's pay-bill number for `account` (a bank's pay-bill and the account
+        number there: Daraja B2B BusinessPayBill); normally PENDING. The outcome arrives like a
+        payout's. An operator without pay-bills raises OperatorError before any call."""
+        ...
+
     def status(self, *, reference: str, kind: str, operator_reference: str = "") -> Outcome:
         """Where a collection, payout or reversal stands; UNKNOWN if the operator cannot say."""
         ...

@@ -1,4 +1,4 @@
-"""Safaricom M-Pesa Daraja: STK push, B2C, transaction status, balance, reversal.
+"""Safaricom M-Pesa Daraja: STK push, B2C, B2B pay-bill, transaction status, balance, reversal.
 
 Every money call returns only an acknowledgement (`ResponseCode` "0" is "accepted", not
 "paid"); the result is POSTed later to the URL we give. Our callback URLs are
@@ -9,6 +9,8 @@ Choices worth knowing:
 - Reference: STK `AccountReference` is limited to 12 characters, so it carries the first 12
   hex digits of our UUID (`account_reference`); the full reference is in the CallBackURL.
   B2C v3 takes our reference whole as `OriginatorConversationID` and echoes it in its Result.
+  A B2B pay-bill payment (merchant settlement to a bank) is a payout: its Result comes to
+  our payout URL and reads like B2C's.
 - Amounts: Daraja moves whole shillings; an amount with cents is refused (ValueError) before
   any request is made.
 - QueueTimeOutURL is the same URL as ResultURL: a timeout notice is read like a Result.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -56,6 +59,9 @@ B2C_PATH = "/mpesa/b2c/v3/paymentrequest"
 STATUS_PATH = "/mpesa/transactionstatus/v1/query"
 BALANCE_PATH = "/mpesa/accountbalance/v1/query"
 REVERSAL_PATH = "/mpesa/reversal/v1/request"
+B2B_PATH = "/mpesa/b2b/v1/paymentrequest"
+PAYBILL = re.compile(r"[0-9]{5,7}")
+ACCOUNT = re.compile(r"[A-Za-z0-9-]{1,13}")  # B2B AccountReference: up to 13 characters
 # Daraja's "Invalid Access Token" error code (sent with HTTP 404 or 401).
 INVALID_TOKEN = "404.001.03"  # noqa: S105
 SHORTCODE_IDENTIFIER = "4"  # IdentifierType of an organisation's shortcode
@@ -115,6 +121,33 @@ class DarajaAdapter(HttpAdapter):
             "Occassion": "",  # sic: B2C's spelling
         }
         return self._acknowledged(self._post(B2C_PATH, payload, reference), "ConversationID")
+
+    def pay_bill(
+        self, *, reference: str, paybill: str, account: str, amount: int, description: str
+    ) -> Outcome:
+        """B2B BusinessPayBill: from our shortcode to `paybill`, for `account` there."""
+        reference = check_reference(reference)
+        check_amount(amount)
+        if not PAYBILL.fullmatch(paybill) or not ACCOUNT.fullmatch(account):
+            raise ValueError("A pay-bill is 5 to 7 digits; its account 1 to 13 characters.")
+        url = self._callback_url(Kind.PAYOUT, reference)
+        payload = {
+            **self._initiator("Initiator"),
+            "CommandID": "BusinessPayBill",
+            "SenderIdentifierType": SHORTCODE_IDENTIFIER,
+            "RecieverIdentifierType": SHORTCODE_IDENTIFIER,  # sic: Daraja's spelling
+            "Amount": whole_units(amount, self.config.currency),
+            "PartyA": self._shortcode(),
+            "PartyB": paybill,
+            "AccountReference": account,
+            "Remarks": (description or "Settlement").ljust(2)[:100],
+            "QueueTimeOutURL": url,
+            "ResultURL": url,
+            # As for reversals: not a documented B2B field, it lets the simulator (and so a
+            # statement) carry our reference; the callback URL carries it at Daraja.
+            "OriginatorConversationID": reference,
+        }
+        return self._acknowledged(self._post(B2B_PATH, payload, reference), "ConversationID")
 
     def status(self, *, reference: str, kind: str, operator_reference: str = "") -> Outcome:
         reference = check_reference(reference)

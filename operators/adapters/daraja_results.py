@@ -149,7 +149,8 @@ def payout_result(result: dict[str, Any], currency: str) -> Outcome:
         return Outcome(status, operator_reference=handle, reason=reason, detail=detail)
     parameters = result_parameters(result)
     receipt = parameters.get("TransactionReceipt") or result.get("TransactionID")
-    amount = parameters.get("TransactionAmount")
+    # B2C reports TransactionAmount; a B2B pay-bill Result reports Amount.
+    amount = parameters.get("TransactionAmount", parameters.get("Amount"))
     return Outcome(
         Status.SUCCEEDED,
         operator_reference=_string(receipt, "TransactionReceipt"),

@@ -92,6 +92,11 @@ class MomoAdapter(HttpAdapter):
     def pay_out(self, *, reference: str, phone: str, amount: int, description: str) -> Outcome:
         return self._request(Kind.PAYOUT, reference, phone, amount, description)
 
+    def pay_bill(
+        self, *, reference: str, paybill: str, account: str, amount: int, description: str
+    ) -> Outcome:
+        raise OperatorError("MoMo: pay-bill payments are not supported (MoMo has no pay-bills).")
+
     def status(self, *, reference: str, kind: str, operator_reference: str = "") -> Outcome:
         reference = check_reference(reference)
         if kind == Kind.REVERSAL:

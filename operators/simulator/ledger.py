@@ -91,6 +91,12 @@ class Record:
     details: dict[str, Any] = field(default_factory=dict)
     delivery: Delivery = field(default_factory=Delivery)
 
+    @property
+    def party(self) -> str:
+        """Whom the money moves to or from: the customer's phone, or for a B2B payment the
+        pay-bill number it went to (kept in the books like a customer)."""
+        return self.phone or str(self.details.get("receiver", ""))
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Record:
         return cls(**{**data, "delivery": Delivery(**data.get("delivery", {}))})
@@ -182,13 +188,13 @@ class Ledger:
             if reason is None:
                 original.reversed_by = record.transaction_id
             return reason
-        if outcome := SUFFIX_OUTCOMES.get((record.kind, record.phone[-4:])):
+        if outcome := SUFFIX_OUTCOMES.get((record.kind, record.party[-4:])):
             return outcome
         return self._move(record, to_customer=record.kind == PAYOUT)
 
     def _move(self, record: Record, *, to_customer: bool) -> str | None:
         books = self.books[record.operator]
-        customer = self.customer(record.operator, record.phone)
+        customer = self.customer(record.operator, record.party)
         if to_customer:
             if books.business < record.amount:
                 return INSUFFICIENT_FUNDS

@@ -19,24 +19,28 @@ VISIBLE = {
         "wallets.customer", "wallets.account", "wallets.transaction", "wallets.hold",
         "wallets.reversalrequest", "wallets.paymentrequest", "wallets.tariff", "sms.smsmessage",
         "sms.inboundsms", "ussd.ussdsession", "ussd.ussdsessionend", "agents.withdrawalcode",
+        "merchants.merchant", "merchants.paymentpoint", "merchants.mandate",
+        "merchants.webhookdelivery",
     ],
     "Agent operations": [
         "agents.aggregator", "agents.agent", "agents.store", "agents.assistant",
         "agents.agentdevice", "agents.agentdocument", "agents.flag", "agents.commissiontable",
         "agents.commissionstatement", "agents.registration", "wallets.account",
-        "wallets.transaction",
+        "wallets.transaction", "merchants.merchant", "merchants.paymentpoint",
+        "merchants.partnercredential", "merchants.mandate", "merchants.webhookdelivery",
     ],
     "Finance": [
         "operators.operator", "operators.operatorrequest", "operators.operatorcallback",
         "operators.reconciliation", "operators.break", "operators.trustbankbalance",
         "operators.safeguardingcheck", "agents.commissionstatement", "agents.commissiontable",
         "wallets.transaction", "wallets.tariff", "wallets.tierlimit", "audit.auditrecord",
-        "approvals.changerequest",
+        "approvals.changerequest", "merchants.merchant", "merchants.settlement",
     ],
     "Compliance": [
         "wallets.customer", "wallets.transaction", "wallets.account", "agents.agentdocument",
         "agents.flag", "agents.agent", "sms.smsmessage", "ussd.ussdsession",
-        "audit.auditrecord", "approvals.changerequest",
+        "audit.auditrecord", "approvals.changerequest", "merchants.merchant",
+        "merchants.mandate",
     ],
 }  # fmt: skip
 HIDDEN = {
@@ -44,7 +48,7 @@ HIDDEN = {
         "agents.agent", "agents.assistant", "agents.flag", "agents.agentdocument",
         "operators.break", "operators.operator", "operators.trustbankbalance",
         "audit.auditrecord", "auth.user", "auth.group", "otp_totp.totpdevice",
-        "axes.accessattempt",
+        "axes.accessattempt", "merchants.partnercredential",
     ],
     "Agent operations": [
         "wallets.customer", "wallets.reversalrequest", "operators.break", "operators.operator",
@@ -53,25 +57,29 @@ HIDDEN = {
     "Finance": [
         "wallets.customer", "agents.assistant", "agents.agentdevice", "agents.flag",
         "sms.smsmessage", "ussd.ussdsession", "auth.group", "otp_totp.totpdevice",
+        "merchants.partnercredential", "merchants.webhookdelivery", "merchants.mandate",
     ],
     "Compliance": [
         "operators.break", "operators.trustbankbalance", "operators.operator",
         "agents.agentdevice", "wallets.paymentrequest", "auth.user", "otp_static.staticdevice",
-        "axes.accessattempt",
+        "axes.accessattempt", "merchants.partnercredential", "merchants.webhookdelivery",
     ],
 }  # fmt: skip
 CHANGEABLE = {  # an add page each group may open
     "Support": [],
-    "Agent operations": ["agents.agent", "agents.store", "agents.assistant"],
+    "Agent operations": [
+        "agents.agent", "agents.store", "agents.assistant", "merchants.merchant",
+        "merchants.paymentpoint", "merchants.partnercredential",
+    ],
     "Finance": ["operators.trustbankbalance"],
     "Compliance": [],
-}
+}  # fmt: skip
 READ_ONLY = {  # an add page each group may not open, although it sees the list
-    "Support": ["wallets.tariff"],
+    "Support": ["wallets.tariff", "merchants.merchant", "merchants.paymentpoint"],
     "Agent operations": ["agents.commissiontable"],
-    "Finance": ["wallets.tariff", "agents.commissiontable"],
-    "Compliance": ["wallets.tierlimit"],
-}
+    "Finance": ["wallets.tariff", "agents.commissiontable", "merchants.merchant"],
+    "Compliance": ["wallets.tierlimit", "merchants.merchant"],
+}  # fmt: skip
 
 
 def page(label: str, view: str = "changelist", *args: object) -> str:
@@ -193,3 +201,47 @@ def test_a_superuser_opens_the_qr_code_of_a_staff_members_device(admin_client, d
     assert (qrcode.status_code, qrcode["Content-Type"]) == (200, "image/svg+xml")
     refused = member("Support").get(reverse("admin:otp_totp_totpdevice_qrcode", args=[device.pk]))
     assert refused.status_code == 403
+
+
+MERCHANT_ACTIONS = {  # group -> what it may do to merchants beyond seeing them
+    "Support": {"merchants.change_webhookdelivery", "merchants.change_mandate"},
+    "Agent operations": {
+        "merchants.add_merchant", "merchants.change_merchant", "merchants.verify_kyb",
+        "merchants.change_paymentpoint", "merchants.add_partnercredential",
+        "merchants.change_partnercredential",
+        # a status changes only by maker-checker, asked and approved within the team
+        "approvals.request_merchant_status", "approvals.approve_merchant_status",
+    },
+    "Finance": set(),
+    "Compliance": set(),
+}  # fmt: skip
+EVERY_MERCHANT_ACTION = set().union(*MERCHANT_ACTIONS.values())
+
+
+@pytest.mark.parametrize("group", MERCHANT_ACTIONS)
+def test_each_group_acts_on_merchants_only_as_its_part_allows(db, group):
+    user = User.objects.create_user(f"merchants-{group}", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    for permission in EVERY_MERCHANT_ACTION:
+        allowed = permission in MERCHANT_ACTIONS[group]
+        assert user.has_perm(permission) is allowed, (group, permission)
+    assert not user.has_perm("merchants.change_settlement")
+    assert not user.has_perm("merchants.set_merchant_status")  # no one acts alone on a status
+
+
+def test_support_replays_a_webhook_and_finance_may_not(db):
+    from merchants import services as merchant_services
+    from merchants import webhooks
+    from merchants.models import WebhookDelivery
+
+    shop = merchant_services.create_merchant(
+        name="Shop", display_name="Shop", phone="+254722300077", webhook_url="https://h.example/x"
+    )
+    delivery = webhooks.enqueue(merchant=shop, event="e", event_id="e1", payload={})
+    assert delivery is not None
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(state="failed")
+    replay = {"action": "replay", "_selected_action": [delivery.pk]}
+    member("Finance").post(page("merchants.webhookdelivery"), replay)
+    assert WebhookDelivery.objects.get(pk=delivery.pk).state == "failed"
+    member("Support").post(page("merchants.webhookdelivery"), replay)
+    assert WebhookDelivery.objects.get(pk=delivery.pk).state == "pending"

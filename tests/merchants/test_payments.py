@@ -53,3 +53,13 @@ def test_an_unknown_number_and_a_suspended_merchant_are_refused(duka):
     duka.save(update_fields=["status"])
     with pytest.raises(errors.MerchantNotActive):
         services.find_point("512345")
+
+
+def test_a_merchant_suspended_after_the_quote_is_not_paid(alice, fund, duka_till):
+    fund(alice, 10_000)
+    offer = services.quote(point=duka_till, amount=2_000)
+    duka_till.merchant.status = "suspended"
+    duka_till.merchant.save(update_fields=["status"])
+    with pytest.raises(errors.MerchantNotActive):
+        services.pay(payer=alice, offer=offer, idempotency_key=new_key(), channel="ussd")
+    assert balance(alice) == 10_000

@@ -9,6 +9,7 @@ import pytest
 import responses
 
 from config.celery import app
+from tests.merchants.conftest import duka, water  # noqa: F401  (merchant fixtures)
 
 AT_SMS_URL = "https://api.sandbox.africastalking.com/version1/messaging"
 

@@ -13,6 +13,7 @@ from django.test import Client
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse
 
+from tests.merchants.conftest import duka, duka_till, water  # noqa: F401  (merchant fixtures)
 from wallets import services
 from wallets.models import Account
 
@@ -88,10 +89,10 @@ def home_screen(first_name: str, language: str = "en") -> str:
     """The customer menu's first screen, as a customer sees it."""
     if language == "sw":
         return (
-            f"CON Karibu {first_name}\n1. Tuma pesa\n2. Toa pesa\n3. Nunua airtime\n"
+            f"CON Karibu {first_name}\n1. Tuma pesa\n2. Toa pesa\n3. Nunua airtime\n4. Lipa\n"
             "5. Akaunti yangu\n6. M-Pesa na MoMo"
         )
     return (
-        f"CON Welcome {first_name}\n1. Send money\n2. Withdraw cash\n3. Buy airtime\n"
+        f"CON Welcome {first_name}\n1. Send money\n2. Withdraw cash\n3. Buy airtime\n4. Pay\n"
         "5. My account\n6. M-Pesa and MoMo"
     )

@@ -9,6 +9,7 @@ decide their next screen at run time, so only walking them shows where they lead
 from __future__ import annotations
 
 import copy
+import datetime
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,18 +17,21 @@ from dataclasses import dataclass, field
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import translation
+from django.utils import timezone, translation
 
 from agents import errors as agent_errors
 from agents import services as agents
 from agents.models import Assistant
+from merchants import errors as merchant_errors
+from merchants import services as merchants
 from operators.models import Operator
 from tests.agents.conftest import KES, OWNER_PIN, build_network, customer_wallet
 from ussd.agent_menu import AGENT_MENU
 from ussd.engine import BACK, Context, End, Engine, Goto, State
 from ussd.menu import CUSTOMER_MENU, HOME
+from ussd.merchant_actions import MERCHANT_ON_SCREEN
 from ussd.registration import FIRST_PIN_MENU, REGISTRATION_MENU, START_PIN_MENU
-from ussd.sessions import MENUS, profile
+from ussd.sessions import FIRST_NAME_ON_SCREEN, MENUS, profile
 from ussd.sms import sealed
 from ussd.sms.models import SmsMessage
 from wallets import errors, services
@@ -35,7 +39,7 @@ from wallets.models import Customer
 from wallets.services.pins import reset_pin_by_support
 
 LONG_VALUES = {
-    "first_name": "W" * 30,
+    "first_name": "W" * FIRST_NAME_ON_SCREEN,
     "recipient_name": "W" * 30,
     "recipient": "+254712345678",
     "amount_text": "KES 249,999.99",
@@ -60,6 +64,13 @@ LONG_VALUES = {
         "4. Send to my MTN MoMo"
     ),
     "float_operators_text": "1. M-Pesa\n2. MTN MoMo\n3. Airtel Money\n4. Telkom T-Kash",
+    "merchant_name": "W" * MERCHANT_ON_SCREEN,
+    "point_number": "8888888",
+    "account_reference": "W" * 20,
+    "cap_text": "KES 249,999.99",
+    "daily_text": "KES 249,999.99",
+    "ends_text": "24/12/26",
+    "mandates_text": f"1. {'W' * MERCHANT_ON_SCREEN} up to KES 249,999.99 (new)",
 }
 NOTICE_VALUES = {
     "count": 2,
@@ -67,6 +78,7 @@ NOTICE_VALUES = {
     "minimum": "KES 5",
     "maximum": "KES 10,000",
     "age": 18,
+    "amount": "KES 249,999.99",
 }
 # The notices a screen can show above itself (and the engine's, which any screen can show).
 ENGINE_NOTICES = (
@@ -93,6 +105,19 @@ MONEY_REFUSALS = (
     errors.CounterDailyLimit.message,
     errors.AccountNotActive.message,
     errors.RecipientNotActive.message,
+)
+POINT_REFUSALS = (
+    "Enter the number, in digits.",
+    merchant_errors.UnknownMerchant.message,
+    merchant_errors.MerchantNotActive.message,
+)
+AMOUNT_REFUSALS = (
+    "Enter an amount in shillings, like 500.",
+    *MONEY_REFUSALS,
+    *POINT_REFUSALS,
+    errors.InvalidAmount.message,
+    merchant_errors.MerchantLimit.message,
+    merchant_errors.InvalidAccountReference.message,
 )
 NEW_PIN_NOTICES = (errors.InvalidPin.message, errors.WeakPin.message, "The PINs did not match.")
 SCREEN_NOTICES = {
@@ -137,6 +162,20 @@ SCREEN_NOTICES = {
         "Enter an amount in shillings, like 500.",
         "Enter whole shillings, like 500.",
     ),
+    "pay.till": (*POINT_REFUSALS, "That is a pay-bill number. Choose Pay bill."),
+    "pay.bill": (*POINT_REFUSALS, "That is a till number. Choose Buy goods."),
+    "pay.account": (*POINT_REFUSALS, merchant_errors.InvalidAccountReference.message),
+    "pay.till.amount": AMOUNT_REFUSALS,
+    "pay.bill.amount": AMOUNT_REFUSALS,
+    "mandate.to": (
+        *POINT_REFUSALS,
+        errors.InvalidPhoneNumber.message,
+        "Several businesses use that number. Enter their till number.",
+        "No business is registered with that number.",
+    ),
+    "mandate.cap": ("Enter an amount in shillings, like 500.",),
+    "mandate.daily": ("Enter an amount in shillings, like 500.", "Enter at least {amount}."),
+    "mandate.list": (merchant_errors.MandateNotActive.message,),
 }
 _walks = itertools.count(1)
 
@@ -219,7 +258,9 @@ def assert_complete(walk: Walk, engine: Engine) -> None:
     assert walk.back == walk.parent  # `0` returns to the screen before, from every screen
 
 
-def test_the_customer_menu_walk_visits_every_screen_and_each_can_reach_an_end(alice, bob, fund):
+def test_the_customer_menu_walk_visits_every_screen_and_each_can_reach_an_end(
+    alice, bob, fund, duka, water
+):
     build_network()
     Operator.objects.create(
         code="mpesa",
@@ -238,6 +279,20 @@ def test_the_customer_menu_walk_visits_every_screen_and_each_can_reach_an_end(al
     to_alice = services.send_money(sender=bob, recipient=alice, amount=5_000, idempotency_key="b")
     services.request_reversal(customer=bob.customer, reference=to_alice.reference, channel="ussd")
     customer = alice.customer
+    # Pay: a merchant's request to pay, and a standing payment of each kind (set up by Alice,
+    # asked for by a partner)
+    merchants.request_to_pay(merchant=water, payer=customer, amount=100, idempotency_key="m")
+    for approved in (True, False):
+        merchants.create_mandate(
+            customer=customer,
+            merchant=duka,
+            max_per_payment=50_000,
+            max_daily=100_000,
+            ends_on=timezone.localdate() + datetime.timedelta(days=30),
+            idempotency_key=f"mandate-{approved}",
+            channel="api",
+            approved=approved,
+        )
 
     def caller() -> Customer:
         services.set_pin(customer, "2468")  # undo a changed PIN or a wrong try
@@ -245,8 +300,21 @@ def test_the_customer_menu_walk_visits_every_screen_and_each_can_reach_an_end(al
         return customer
 
     # recipient, amount, Alice's PIN, a new PIN, a reference to reverse, a list choice (and
-    # store number), an agent number
-    inputs = ("0712000002", "200", "2468", "3958", sent.reference, "1", "2", "100201")
+    # store number), an agent number, a till, a pay-bill and its account number
+    inputs = (
+        "0712000002",
+        "200",
+        "2468",
+        "3958",
+        sent.reference,
+        "1",
+        "2",
+        "3",
+        "100201",
+        "512345",
+        "888880",
+        "W123456",
+    )
     assert_complete(explore(Case(CUSTOMER_MENU, inputs), customer.phone, caller), CUSTOMER_MENU)
 
 

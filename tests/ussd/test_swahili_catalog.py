@@ -75,6 +75,16 @@ LONG_VALUES = {
     "mm_text": "1. Ongeza kutoka M-Pesa",
     "float_operators_text": "1. M-Pesa\n2. MTN MoMo\n3. Airtel Money\n4. Telkom T-Kash",
     "n": 4,
+    # Pay: merchants (their display name is cut to 25 on screens) and standing payments
+    "merchant_name": "W" * 25,
+    "point_number": "8888888",
+    "account_reference": "W" * 20,
+    "cap": "KES 249,999.99",
+    "cap_text": "KES 249,999.99",
+    "daily_text": "KES 249,999.99",
+    "ends": "24/12/26",
+    "ends_text": "24/12/26",
+    "mandates_text": "1. " + "W" * 25 + " up to KES 249,999.99 (new)",
 }
 
 

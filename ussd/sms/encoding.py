@@ -45,5 +45,11 @@ def segments(text: str) -> int:
 
 def plain_name(name: str) -> str:
     """'Zoë  Nyambura-Ödhiambo' -> 'ZOE NYAMBURA-ODHIAMBO': ASCII letters, digits and . ' -."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return " ".join(_NOT_IN_NAMES.sub(" ", ascii_name).split()).upper()
+    return plain_text(name).upper()
+
+
+def plain_text(text: str) -> str:
+    """'Café  Zoë' -> 'Cafe Zoe': a business's own spelling, in ASCII letters, digits and
+    . ' - (a merchant's display name keeps its case in SMS)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(_NOT_IN_NAMES.sub(" ", ascii_text).split())

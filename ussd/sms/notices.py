@@ -1,4 +1,5 @@
-"""SMS notices that are not receipts: reversal requests, payment requests, a start PIN.
+"""SMS notices that are not receipts: reversal requests, payment requests, mandates asked for
+by a business, a start PIN.
 
 Outbox handlers (registered in `SmsConfig.ready`), so each notice is written in the same
 transaction as the change it reports and queued at least once; the dedup key makes a second
@@ -9,6 +10,7 @@ in the transaction that sets the PIN), sealed, so that no outbox payload carries
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -16,8 +18,9 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from merchants.models import Mandate, MandateState, Merchant
 from ussd.sms import sealed
-from ussd.sms.encoding import plain_name
+from ussd.sms.encoding import SINGLE_GSM7, gsm7_length, plain_name, plain_text
 from ussd.sms.models import SmsMessage
 from ussd.sms.receipts import fit_one_sms, local_phone, receipt_time
 from ussd.sms.services import queue_sms
@@ -30,6 +33,11 @@ START_PIN_PURPOSE = "start-pin"
 # My account (5), Pending requests (6) in the customer menu (ussd/menu.py): its numbers never
 # change, and tests/ussd dial this path.
 REVERSAL_ANSWER_PATH = ("5", "6")
+# Pay (4) → Pending requests (3), and Pay → Standing payments (4) → My standing payments (2)
+# (ussd/pay_menu.py).
+PAY_REQUESTS_PATH = ("4", "3")
+MANDATES_PATH = ("4", "4", "2")
+SHORTEST_NOTE = 8  # a business's note cut shorter than this says nothing; it is left out
 
 REVERSAL_ASKED = _(
     # Translators: an SMS to the sender; keep it within 160 characters, plain letters only.
@@ -64,6 +72,17 @@ PAYMENT_ASKED = _(
     # Translators: an SMS to the payer of a payment request; {code} is the USSD code.
     "{requester} asks you to pay {amount}. {note}Dial {code}, My account, Pending requests "
     "to pay or decline."
+)
+MERCHANT_PAYMENT_ASKED = _(
+    # Translators: an SMS to a customer a business asks to pay; {shortcut} dials straight to
+    # the pending requests (Pay, Pending requests).
+    "{requester} asks you to pay {amount}. {note}Dial {shortcut} to pay or decline."
+)
+MANDATE_ASKED = _(
+    # Translators: an SMS to a customer a business asks for a standing payment (a mandate to
+    # take payments without a PIN each time); {shortcut} dials to where they approve it.
+    "{counterparty} asks to take up to {cap} a payment and {daily} a day from your wallet "
+    "until {ends}. Dial {shortcut} to approve or decline."
 )
 PAYMENT_DECLINED = _(
     # Translators: an SMS to whoever asked for a payment.
@@ -130,6 +149,9 @@ def menu_shortcut(*options: str) -> str:
 
 def payment_requested(message: OutboxMessage) -> None:
     request = PaymentRequest.objects.select_related("payer").get(pk=message.payload["request"])
+    if request.fee_kind:
+        merchant_payment_requested(request)
+        return
     values = {
         "requester": plain_name(request.requester_name),
         "amount": format_amount(request.amount, request.currency),
@@ -137,6 +159,63 @@ def payment_requested(message: OutboxMessage) -> None:
         "code": settings.USSD_SERVICE_CODE,
     }
     _send(request.payer, f"payment-request:{request.pk}:asked", PAYMENT_ASKED, values)
+
+
+def merchant_payment_requested(request: PaymentRequest) -> None:
+    """A business's request to pay: its name as it spells it, and a code that dials to it."""
+    merchant = Merchant.objects.filter(account_id=request.requester_id).first()
+    name = merchant.display_name if merchant else request.requester_name
+    values = {
+        "requester": plain_text(name),
+        "amount": format_amount(request.amount, request.currency),
+        "shortcut": menu_shortcut(*PAY_REQUESTS_PATH),
+    }
+    note = plain_text(request.note)
+    with translation.override(request.payer.language):
+        room = SINGLE_GSM7 - gsm7_length(str(MERCHANT_PAYMENT_ASKED).format(**values, note=""))
+    values["note"] = _cut(note, room) if note else ""
+    _send(request.payer, f"payment-request:{request.pk}:asked", MERCHANT_PAYMENT_ASKED, values)
+
+
+def mandate_requested(message: OutboxMessage) -> None:
+    """The outbox handler of "mandate.requested" ({"mandate": id}): a business asked for a
+    mandate (by the partner API), and the customer is asked to approve it from the menu."""
+    ask_to_approve_mandate(Mandate.objects.get(pk=message.payload["mandate"]))
+
+
+def ask_to_approve_mandate(mandate: Mandate) -> None:
+    """Tell the customer of a pending mandate, once; nothing once it was answered."""
+    if mandate.state != MandateState.PENDING:
+        return
+    customer = mandate.customer
+    values = {
+        "cap": format_amount(mandate.max_per_payment, mandate.currency),
+        "daily": format_amount(mandate.max_daily, mandate.currency),
+        "ends": sms_date(mandate.ends_on),
+        "shortcut": menu_shortcut(*MANDATES_PATH),
+    }
+    with translation.override(customer.language):
+        text = fit_one_sms(MANDATE_ASKED, values, plain_text(mandate.merchant.display_name), "")
+    queue_sms(
+        to=customer.phone,
+        text=text,
+        purpose=NOTICE,
+        dedup_key=f"mandate:{mandate.pk}:asked:{customer.phone}",
+        language=customer.language,
+    )
+
+
+def sms_date(day: datetime.date) -> str:
+    """A date as receipts write it: '24/12/26'."""
+    return f"{day.day}/{day.month}/{day:%y}"
+
+
+def _cut(note: str, room: int) -> str:
+    """'Note. ' within `room` characters (nothing if there is no room for a useful part)."""
+    room -= len(". ")
+    if room < SHORTEST_NOTE:
+        return ""
+    return f"{note[:room].rstrip(' .')}. "
 
 
 def payment_answered(message: OutboxMessage) -> None:

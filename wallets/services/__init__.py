@@ -27,7 +27,14 @@ from wallets.services.payment_requests import (
     request_payment,
 )
 from wallets.services.pins import change_pin, set_pin, unlock_pin, verify_id_number, verify_pin
-from wallets.services.posting import CounterLimit, FeeRule, Leg, find_replay, post_transaction
+from wallets.services.posting import (
+    CounterLimit,
+    FeeRule,
+    Leg,
+    find_replay,
+    one_commit,
+    post_transaction,
+)
 from wallets.services.profile import set_customer_status, set_kyc_tier
 from wallets.services.reversals import (
     approve_reversal,
@@ -74,6 +81,7 @@ __all__ = [
     "fund_from_issuance",
     "house_account",
     "limits_for",
+    "one_commit",
     "open_wallet",
     "pay_merchant",
     "pay_request",

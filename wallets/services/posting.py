@@ -12,6 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +52,7 @@ ERRORS: dict[str, type[errors.LedgerError]] = {
 # A racing twin, a row changed under a refused UPDATE, a deadlock, a serialization failure.
 RETRYABLE = {"idempotency_race", "concurrent_change", "40P01", "40001"}
 ATTEMPTS = 5
+_together = threading.local()  # set inside `one_commit`
 
 POST_SQL = (
     "SELECT * FROM wallets_post(%s::text, %s::text, %s::text, %s::text, %s::text, %s::text,"
@@ -159,7 +163,7 @@ def post_transaction(
         params[3] = new_reference()
         try:
             posted = _post_once(params)
-            if settings.OUTBOX_KICK_AFTER_POSTING:
+            if settings.OUTBOX_KICK_AFTER_POSTING and not _in_one_commit():
                 transaction.on_commit(kick_outbox)
             return posted
         except (DatabaseError, IntegrityError) as error:
@@ -175,14 +179,39 @@ def post_transaction(
     raise AssertionError("unreachable")
 
 
+@contextmanager
+def one_commit() -> Iterator[None]:
+    """Post several transactions under one commit, for requests that arrive together (the
+    lines of a bulk disbursement): each posting runs in its own savepoint, so a refused one
+    rolls back alone and keeps its error, and all are committed, durably, when the block
+    ends. Every posting keeps its own idempotency key, limits and locks; only the commit
+    (the fsync) is shared. Keep blocks short: the rows a posting locks stay locked until the
+    block commits."""
+    if _in_one_commit():
+        raise errors.LedgerError("Postings under one commit do not nest.")
+    with transaction.atomic(durable=True):
+        _together.active = True
+        try:
+            yield
+        finally:
+            _together.active = False
+        if settings.OUTBOX_KICK_AFTER_POSTING:
+            transaction.on_commit(kick_outbox)
+
+
+def _in_one_commit() -> bool:
+    return getattr(_together, "active", False)
+
+
 def _post_once(params: list[Any]) -> Transaction:
     """One call of `wallets_post`. Outside any atomic block (the production path) the single
     statement is its own transaction, committed and durable when it returns: one round trip
-    instead of BEGIN, SELECT and COMMIT. Inside one (the tests' transactions), a savepoint;
+    instead of BEGIN, SELECT and COMMIT. Inside `one_commit`, a savepoint of its durable
+    transaction. Inside another atomic block (the tests' transactions), a savepoint;
     `durable=True` refuses to nest inside a caller's transaction anywhere else."""
     if not connection.in_atomic_block and connection.get_autocommit():
         return _call(params)
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=not _in_one_commit()):
         return _call(params)
 
 

@@ -137,9 +137,9 @@ def stamp(engine: Engine, iso: str | None) -> int:
 
 def party(engine: Engine, record: Record, *, customer: bool) -> str:
     """ "2547XXXXXXXX - NAME" for the customer, "SHORTCODE - NAME" for the business."""
-    if customer:
-        known = engine.ledger.books[OPERATOR].customers.get(record.phone)  # a read opens nothing
-        return f"{record.phone} - {known.name if known else ''}"
+    if customer:  # or the pay-bill a B2B payment went to
+        known = engine.ledger.books[OPERATOR].customers.get(record.party)  # a read opens nothing
+        return f"{record.party} - {known.name if known else ''}"
     return f"{record.details.get('shortcode', '')} - {BUSINESS_NAME}"
 
 

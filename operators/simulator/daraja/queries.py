@@ -37,6 +37,7 @@ REASON_TYPES = {
     COLLECTION: "Pay Bill Online",
     PAYOUT: "Business Payment to Customer via API",
     REVERSAL: "Reversal",
+    "BusinessPayBill": "Business Pay Bill",
 }
 
 
@@ -145,6 +146,7 @@ def reversal(engine: Engine, request: Request) -> Response:
                 **_query_ids(engine, body.get("OriginatorConversationID")),
                 "callback_url": body["ResultURL"],
                 "shortcode": original.details.get("shortcode", "") if original else "",
+                "receiver": original.details.get("receiver", "") if original else "",
             },
         )
         engine.accept(record, plan)
@@ -196,7 +198,7 @@ def _status_result(engine: Engine, record: Record | None) -> dict[str, Any]:
             ("DebitAccountType", "Utility Account"),
             ("DebitPartyCharges", ""),
             ("TransactionReason", failure if record.status == FAILED else ""),
-            ("ReasonType", REASON_TYPES[record.kind]),
+            ("ReasonType", REASON_TYPES[record.details.get("CommandID") or record.kind]),
             ("TransactionStatus", status),
             ("FinalisedTime", completed),
             ("Amount", whole_units(record.amount, record.currency)),

@@ -1,0 +1,1 @@
+"""Views of the partner API: validate, call one service, render the GSMA shape."""
