@@ -98,15 +98,21 @@ def is_secret_field(name: str, model: type[models.Model] | None) -> bool:
 
 
 def mask_data(value: Any) -> Any:
-    """Request data or a JSON value with every secret-named key masked, at any depth."""
+    """Request data or a JSON value with every secret-named key masked, at any depth. A NUL
+    character, which PostgreSQL cannot store in text, becomes U+FFFD: a request carrying one
+    is still recorded rather than losing its audit record."""
     if isinstance(value, dict):
         return {
-            key: MASK if SECRET_REQUEST_FIELD.search(str(key)) else mask_data(item)
+            storable(key): MASK if SECRET_REQUEST_FIELD.search(str(key)) else mask_data(item)
             for key, item in value.items()
         }
     if isinstance(value, list):
         return [mask_data(item) for item in value]
-    return value
+    return storable(value)
+
+
+def storable(value: Any) -> Any:
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
 
 
 def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:

@@ -14,6 +14,8 @@ found again by its key and recorded, never paid twice.
 
 from __future__ import annotations
 
+import datetime
+import logging
 import uuid
 from typing import Any
 
@@ -30,6 +32,8 @@ from wallets import errors as ledger_errors
 from wallets.models import Account, AccountKind
 from wallets.phones import normalize_phone
 from wallets.services import one_commit
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 250
 LOCK_SPACE = 0x65_6D_61  # keeps these advisory locks apart from others ("gsma")
@@ -98,21 +102,42 @@ def submit(
     return state
 
 
+STALLED_AFTER = datetime.timedelta(minutes=5)
+
+
+def requeue_stalled(now: datetime.datetime | None = None) -> int:
+    """Queue again the batches still unfinished a while after they were stored: a task lost
+    with a broker or a killed worker. A second worker on a batch is harmless (the advisory
+    lock lets one run it, and each line posts once by its key)."""
+    stalled = Batch.objects.filter(
+        status__in=[BatchStatus.CREATED, BatchStatus.APPROVED],
+        created_at__lt=(now or timezone.now()) - STALLED_AFTER,
+    ).values_list("pk", flat=True)
+    found = list(stalled[:100])
+    for batch_id in found:
+        _queue(batch_id)
+    return len(found)
+
+
 def _queue(batch_id: Any) -> None:
     from gsma.tasks import process_batch
 
     process_batch.delay(str(batch_id))
 
 
-def process(batch_id: Any) -> Batch:
-    """Post every pending line of the batch once, then complete it and settle its state."""
+def process(batch_id: Any) -> Batch | None:
+    """Post every pending line of the batch once, then complete it and settle its state.
+    None if there is no such batch (a task outliving its database, as after a reset)."""
     lock = LOCK_SPACE ^ (uuid.UUID(str(batch_id)).int & (2**62 - 1))  # a bigint per batch
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s::bigint)", [lock])
         if not cursor.fetchone()[0]:
-            return Batch.objects.get(pk=batch_id)  # another worker is on it
+            return Batch.objects.filter(pk=batch_id).first()  # another worker is on it
     try:
-        batch = Batch.objects.select_related("merchant__account").get(pk=batch_id)
+        batch = Batch.objects.select_related("merchant__account").filter(pk=batch_id).first()
+        if batch is None:
+            logger.warning("batch %s does not exist: nothing to process", batch_id)
+            return None
         Batch.objects.filter(pk=batch.pk, status=BatchStatus.CREATED).update(
             status=BatchStatus.APPROVED, approved_at=timezone.now()
         )

@@ -14,12 +14,14 @@ from gsma import auth, batches, requeststates
 @shared_task(acks_late=True, soft_time_limit=900, time_limit=960)
 def process_batch(batch_id: str) -> int:
     """Post a batch's pending lines; return how many completed."""
-    return batches.process(batch_id).completed_count
+    batch = batches.process(batch_id)
+    return batch.completed_count if batch is not None else 0
 
 
 @shared_task
 def settle_request_states() -> int:
-    """Settle pending request states whose subject finished (every minute, from beat), and
-    drop rate-limit windows older than an hour."""
+    """Settle pending request states whose subject finished (every minute, from beat), queue
+    again batches whose task was lost, and drop rate-limit windows older than an hour."""
     auth.forget_old_windows(timezone.now() - datetime.timedelta(hours=1))
+    batches.requeue_stalled()
     return requeststates.sweep()

@@ -20,7 +20,6 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -29,6 +28,7 @@ from rest_framework.views import APIView
 
 from gsma import auth, errors
 from gsma.models import Exchange
+from gsma.parsers import StrictJSONParser
 from merchants.addresses import is_public_url
 from merchants.models import Merchant, PartnerCredential
 
@@ -43,7 +43,7 @@ class Replay(Exception):  # noqa: N818 (not an error: the stored answer of a ret
 class PartnerView(APIView):
     authentication_classes = [auth.SignatureAuthentication]
     permission_classes = [IsAuthenticated, auth.HasScope]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     renderer_classes = [JSONRenderer]
     required_scope: str | dict[str, str] | None = None
     exchange: Exchange | None = None

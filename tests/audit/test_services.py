@@ -83,3 +83,12 @@ def test_a_record_that_cannot_be_written_is_logged_not_raised(caplog):
     entry = services.record(action="x" * 100, details={"not json": object()}, channel="c" * 99)
     assert entry is None
     assert "audit: 1 record(s) not written" in caplog.text
+
+
+def test_a_nul_character_in_request_data_is_recorded_not_lost(db):
+    entry = services.record(
+        action="gsma-batches", details={"body": {"note\u0000": "a\u0000b"}, "n": 1}
+    )
+    assert entry is not None
+    entry.refresh_from_db()
+    assert entry.details == {"body": {"note\ufffd": "a\ufffdb"}, "n": 1}

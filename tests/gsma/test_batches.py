@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+import uuid
+
 import pytest
+from django.utils import timezone
 
 from gsma import batches
 from gsma.models import Batch
@@ -88,6 +92,7 @@ def test_processing_a_batch_again_pays_no_line_twice(api, partner, alice):
         correlation_id=None,
     )
     batch = batches.process(state.batch_id)
+    assert batch is not None
     Batch.objects.filter(pk=batch.pk).update(status="approved")
     batch.lines.update(state="pending")  # as if the worker died before recording the results
     batches.process(state.batch_id)
@@ -98,3 +103,28 @@ def test_a_batch_over_10000_lines_is_refused(api, partner):
     make_customer("+254712000009", "X")
     response = api.post("/batchtransactions", {"transactions": [line("+254712000009")] * 10_001})
     assert_error(response, 400, "validation")
+
+
+def test_a_batch_whose_task_was_lost_is_queued_again(partner, alice, monkeypatch):
+    queued: list[str] = []
+    monkeypatch.setattr(batches, "_queue", lambda batch_id: queued.append(str(batch_id)))
+    state = batches.submit(
+        merchant=partner,
+        items=[line("0712000001", "10.00")],
+        title="lost",
+        description="",
+        initiator="t",
+        callback_url="",
+        correlation_id=None,
+    )
+    queued.clear()
+    assert batches.requeue_stalled() == 0  # just stored: its own task is on the way
+    later = timezone.now() + batches.STALLED_AFTER + datetime.timedelta(seconds=1)
+    assert batches.requeue_stalled(later) == 1
+    assert queued == [str(state.batch_id)]
+    batches.process(state.batch_id)
+    assert batches.requeue_stalled(later) == 0  # completed
+
+
+def test_a_task_for_a_batch_that_does_not_exist_does_nothing(db):
+    assert batches.process(uuid.uuid4()) is None

@@ -114,3 +114,13 @@ def test_the_partner_openapi_document_is_served(client):
     document = response.json()
     assert "/transactions/type/merchantpay" in document["paths"]
     assert "gsmaSignature" in document["components"]["securitySchemes"]
+
+
+def test_a_nul_character_anywhere_in_the_body_is_bad_input_and_posts_nothing(api, partner, alice):
+    nul_value = body() | {"requestingOrganisationTransactionReference": "A\u0000B"}
+    nul_key = body() | {"custom\u0000": "x"}
+    for sent in (nul_value, nul_key):
+        response = api.post(DISBURSE, sent)
+        assert_error(response, 400, "validation")
+    assert not Transaction.objects.filter(kind="disbursement").exists()
+    assert balance(alice) == 0
