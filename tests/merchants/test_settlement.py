@@ -19,6 +19,7 @@ from operators import services as operator_services
 from operators.adapters.base import Outcome, Status
 from operators.models import Operator, OperatorRequest
 from tests.merchants.test_settlement_flows import KES, account_of, configure, take_payments
+from wallets import services as wallet_services
 from wallets.models import Hold, HoldState
 
 YESTERDAY = timezone.localdate() - datetime.timedelta(days=1)
@@ -73,7 +74,7 @@ def test_sweeping_a_day_twice_settles_once(swept_duka, alice, fund):
 def test_a_crash_after_the_hold_reuses_its_amount(swept_duka, alice, fund):
     take_payments(swept_duka, alice, fund, 500 * KES)
     key = f"settlement:{swept_duka.pk}:{YESTERDAY.isoformat()}"
-    hold = operator_services.services.place_hold(
+    hold = wallet_services.place_hold(
         account=swept_duka.account,
         amount=200 * KES,
         reason="settlement to mpesa",
