@@ -8,7 +8,8 @@ the event's name, so a second delivery of the same outbox row queues nothing new
     event                   when
     payment.received        a customer paid a till, a pay-bill or a request to pay
     mandate.debited         the merchant debited a customer under a mandate
-    disbursement.completed  the merchant paid a customer
+    disbursement.completed  the merchant paid a customer (not for a batch's lines: the batch
+                            has its own callback and its completions)
     payment.refunded        a payment or mandate debit was reversed (the merchant's refund)
     disbursement.reversed   a disbursement was reversed
     request_to_pay.paid     a customer paid the merchant's request to pay
@@ -58,6 +59,8 @@ def on_transaction_posted(message: OutboxMessage) -> None:
         event = POSTED_EVENTS.get(posted.kind)
     if original is None or event is None:
         return
+    if posted.kind == TransactionKind.DISBURSEMENT and "batch" in posted.metadata:
+        return  # a batch's lines are reported together, by the batch's own callback
     merchant_side, customer_side = _sides(original)
     merchant = Merchant.objects.filter(account_id=original.metadata.get(merchant_side)).first()
     if merchant is None or not merchant.webhook_url:

@@ -153,3 +153,20 @@ def test_a_merchant_without_a_url_and_a_customers_request_queue_nothing(alice, b
     )
     outbox.drain()
     assert hooks() == []
+
+
+def test_the_lines_of_a_batch_queue_no_webhook_each(alice, bob, fund, hooked):
+    fund(alice, 100_000)
+    pay_till(alice, hooked, 50_000)
+    outbox.drain()
+    before = len(hooks())
+    services.disburse(
+        merchant=hooked,
+        recipient=bob,
+        amount=5_000,
+        idempotency_key=new_key(),
+        channel="api",
+        metadata={"batch": "b1", "line": 1},
+    )
+    outbox.drain()
+    assert len(hooks()) == before  # the batch's own callback reports its lines
