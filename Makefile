@@ -33,7 +33,8 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(DB) sh -c "$(BIN)/python bench/ledger.py $(BENCH_ARGS) && $(BIN)/python bench/ussd_hops.py \
-		&& $(BIN)/python bench/agent_cashout.py && $(BIN)/python bench/reconciliation.py"
+		&& $(BIN)/python bench/agent_cashout.py && $(BIN)/python bench/reconciliation.py \
+		&& $(BIN)/python bench/batch_disbursement.py"
 
 # Translation catalogs (needs GNU gettext; the compiled .mo files are committed). The project
 # catalog in locale/ holds the USSD menus; ussd/sms and agents keep their own.
