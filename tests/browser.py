@@ -44,3 +44,15 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             yield browser.new_page(viewport={"width": 1366, "height": 900})
         finally:
             browser.close()
+
+
+def keep_screenshot(page: Any, path: str, *, full_page: bool = False) -> None:
+    """Save a screenshot for a person to look at. It is an artefact, not a check: Chromium
+    can refuse one under load ("Unable to capture screenshot"), which must not fail a test
+    whose assertions passed."""
+    from playwright.sync_api import Error
+
+    try:
+        page.screenshot(path=path, full_page=full_page)
+    except Error as error:
+        print(f"screenshot {path} not saved: {error.message.splitlines()[0]}")  # noqa: T201

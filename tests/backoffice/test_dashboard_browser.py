@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from tests.browser import browser_page
+from tests.browser import browser_page, keep_screenshot
 from wallets import demo
 
 SCREENSHOT = os.environ.get("DASHBOARD_SCREENSHOT", "/tmp/dashboard.png")  # noqa: S108
@@ -41,10 +41,11 @@ def test_the_dashboard_renders_its_charts_on_the_demo_data(settings, live_server
     page.fill("#id_username", demo.STAFF_USERNAME)
     page.fill("#id_password", demo.STAFF_PASSWORD)
     page.click("input[type=submit]")
-    page.screenshot(path=SCREENSHOT.replace(".png", "-index.png"))
+    page.wait_for_selector(".app-reports")  # the admin index, after the login's redirect
+    keep_screenshot(page, SCREENSHOT.replace(".png", "-index.png"))
     page.click(".app-reports >> text=Dashboard")
     page.wait_for_selector("svg#value-per-day")
-    page.screenshot(path=SCREENSHOT, full_page=True)
+    keep_screenshot(page, SCREENSHOT, full_page=True)
 
     assert page.title().startswith("Dashboard")
     for chart in ("value-by-kind", "value-per-day", "count-per-day"):
@@ -67,7 +68,7 @@ def test_the_dashboard_renders_its_charts_on_the_demo_data(settings, live_server
     form.locator("input[name=date_to]").fill("2026-03-01")
     form.locator("input[type=submit]").click()
     page.wait_for_selector(".errorlist")
-    page.screenshot(path=SCREENSHOT.replace(".png", "-exports.png"), full_page=True)
+    keep_screenshot(page, SCREENSHOT.replace(".png", "-exports.png"), full_page=True)
     assert (
         "The start date is after the end date." in page.locator(".errorlist").first.text_content()
     )
