@@ -43,9 +43,8 @@ from agents.models import AgentDevice, Assistant, CashCount
 from agents.services.network import acting_assistant
 from wallets.api.errors import InvalidIdempotencyKey
 from wallets.api.serializers import StatementLineSerializer
-from wallets.api.views import customer_wallet
 from wallets.models import Account, Channel, Customer, Transaction
-from wallets.services import verify_pin
+from wallets.services import customer_wallet, verify_pin
 
 KEY_MAX = 200
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from agents import errors
 from agents.models import Agent, CommissionKind
 from wallets import errors as ledger_errors
-from wallets.models import Account, AccountKind, Customer, LimitCounter
+from wallets import services as ledger_services
+from wallets.models import Account, Customer, LimitCounter
 from wallets.models.rules import TariffBand, TariffKind
 from wallets.phones import normalize_phone
 from wallets.services import CounterLimit, fee_for, limits_for
@@ -85,15 +86,7 @@ def lowest_tariff_amount(currency: str) -> int:
 
 def wallet_for_phone(phone: str, currency: str) -> Account:
     """The customer's wallet in `currency`; UnknownCustomer if there is none."""
-    phone = normalize_phone(phone)
-    wallet = (
-        Account.objects.select_related("customer")
-        .filter(customer__phone=phone, kind=AccountKind.CUSTOMER_WALLET, currency=currency)
-        .first()
-    )
-    if wallet is None:
-        raise ledger_errors.UnknownCustomer()
-    return wallet
+    return ledger_services.customer_wallet(normalize_phone(phone), currency)
 
 
 def wallet_owner(wallet: Account) -> Customer:

@@ -19,22 +19,12 @@ from gsma import errors, render, schema
 from gsma.serializers import PaginationSerializer, msisdn
 from gsma.views.base import PartnerView
 from merchants.models import MandateState, Merchant, Scope
-from wallets.models import Account, AccountKind, Customer, CustomerStatus, Posting, Transaction
+from wallets.models import Account, Customer, CustomerStatus, Posting, Transaction
+from wallets.services import customer_wallet
 
 
 def wallet_of(phone: str, merchant: Merchant) -> Account:
-    wallet = (
-        Account.objects.select_related("customer")
-        .filter(
-            customer__phone=msisdn(phone),
-            kind=AccountKind.CUSTOMER_WALLET,
-            currency=merchant.currency,
-        )
-        .first()
-    )
-    if wallet is None or wallet.customer is None:
-        raise errors.not_found("No wallet is registered for that MSISDN.")
-    return wallet
+    return customer_wallet(msisdn(phone), merchant.currency)
 
 
 def customer_of(phone: str, merchant: Merchant) -> Customer:

@@ -28,6 +28,7 @@ from gsma.views.base import PartnerView
 from merchants import services as merchant_services
 from merchants.models import Merchant, PaymentPoint, Scope
 from wallets import errors as ledger_errors
+from wallets import services as wallet_services
 from wallets.models import Customer, Posting, Transaction
 
 
@@ -155,7 +156,7 @@ class DisbursementView(MerchantPayView):
         phone = party_value(data.get("creditParty"), "msisdn")
         if phone is None:
             raise errors.validation("creditParty needs an msisdn.", "mandatoryValueNotSupplied")
-        wallet = merchant_services.customer_wallet_of(msisdn(phone[1]), merchant.currency)
+        wallet = wallet_services.customer_wallet(msisdn(phone[1]), merchant.currency)
         paid = merchant_services.disburse(
             merchant=merchant,
             recipient=wallet,

@@ -1,7 +1,7 @@
 """Merchant services: they check the business and call `wallets.services`, which alone moves
 money. Each public function is one durable transaction (or a read)."""
 
-from merchants.services.disbursements import customer_wallet_of, disburse, refund
+from merchants.services.disbursements import disburse, refund
 from merchants.services.mandates import (
     approve_mandate,
     cancel_mandate,
@@ -37,7 +37,6 @@ __all__ = [
     "create_mandate",
     "create_merchant",
     "customer_mandates",
-    "customer_wallet_of",
     "debit",
     "decline_mandate",
     "disburse",

@@ -6,21 +6,10 @@ from merchants import errors
 from merchants.models import Merchant
 from wallets import errors as ledger_errors
 from wallets import services
-from wallets.models import Account, AccountKind, Customer, Transaction, TransactionKind
+from wallets.models import Account, Customer, Transaction, TransactionKind
 from wallets.services.posting import CounterLimit
 
 REFUNDABLE_KINDS = (TransactionKind.MERCHANT_PAY, TransactionKind.MANDATE_DEBIT)
-
-
-def customer_wallet_of(phone: str, currency: str) -> Account:
-    wallet = (
-        Account.objects.select_related("customer")
-        .filter(customer__phone=phone, kind=AccountKind.CUSTOMER_WALLET, currency=currency)
-        .first()
-    )
-    if wallet is None:
-        raise ledger_errors.UnknownCustomer()
-    return wallet
 
 
 def disburse(

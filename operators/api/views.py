@@ -42,9 +42,9 @@ from operators.api.serializers import (
 )
 from operators.models import Operator, OperatorRequest, RequestKind
 from wallets import errors
-from wallets.api.views import customer_wallet, namespaced_key
+from wallets.api.views import namespaced_key
 from wallets.models import Account, AccountKind, Transaction
-from wallets.services import verify_pin
+from wallets.services import customer_wallet, verify_pin
 
 logger = logging.getLogger(__name__)
 

@@ -49,9 +49,10 @@ from wallets.api.serializers import (
     TransferSerializer,
     WalletQuerySerializer,
 )
-from wallets.models import Account, AccountKind, Channel, Posting, Transaction
+from wallets.models import Account, Channel, Posting, Transaction
 from wallets.phones import normalize_phone
 from wallets.services import (
+    customer_wallet,
     find_replay,
     send_money,
     send_money_fingerprint,
@@ -181,20 +182,6 @@ def namespaced_key(client: AbstractBaseUser | AnonymousUser | None, key: str) ->
     if len(prefix) + len(key) > IDEMPOTENCY_KEY_MAX:
         key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
     return prefix + key
-
-
-def customer_wallet(
-    phone: str, currency: str, missing: type[errors.UnknownCustomer] = errors.UnknownCustomer
-) -> Account:
-    """The customer wallet of `phone` (E.164) in `currency`; raise `missing` if there is none."""
-    wallet = (
-        Account.objects.select_related("customer")
-        .filter(customer__phone=phone, kind=AccountKind.CUSTOMER_WALLET, currency=currency)
-        .first()
-    )
-    if wallet is None:
-        raise missing()
-    return wallet
 
 
 def replay_of(key: str, *, sender: Account, recipient: Account, amount: int) -> Transaction | None:

@@ -4,6 +4,7 @@ Other apps (ussd, agents, operators) call these; none of them writes a balance.
 """
 
 from wallets.services.accounts import (
+    customer_wallet,
     house_account,
     open_wallet,
     register_customer,
@@ -69,6 +70,7 @@ __all__ = [
     "buy_airtime",
     "change_pin",
     "commit_hold",
+    "customer_wallet",
     "debit_under_mandate",
     "decline_request",
     "disburse",

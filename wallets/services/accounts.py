@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from wallets.errors import AlreadyRegistered, DuplicateIdNumber, LedgerError
+from wallets.errors import AlreadyRegistered, DuplicateIdNumber, LedgerError, UnknownCustomer
 from wallets.models import HOUSE_KINDS, HOUSE_SHARDS, Account, AccountKind, Customer, HouseBalance
 from wallets.models.customers import KycTier
 from wallets.phones import normalize_phone
@@ -108,3 +108,18 @@ def set_language(customer: Customer, language: str) -> None:
         raise LedgerError(f"{language} is not a supported language.")
     Customer.objects.filter(pk=customer.pk).update(language=language)
     customer.language = language
+
+
+def customer_wallet(
+    phone: str, currency: str, missing: type[UnknownCustomer] = UnknownCustomer
+) -> Account:
+    """The customer wallet of `phone` (E.164) in `currency`, with its customer; raise
+    `missing` if there is none."""
+    wallet = (
+        Account.objects.select_related("customer")
+        .filter(customer__phone=phone, kind=AccountKind.CUSTOMER_WALLET, currency=currency)
+        .first()
+    )
+    if wallet is None:
+        raise missing()
+    return wallet
