@@ -29,15 +29,14 @@ from django.utils.translation import gettext_lazy as _
 from merchants.models import Merchant
 from ussd.sms.encoding import plain_name, plain_text
 from ussd.sms.receipts import (
-    RECEIPT,
     RECEIVED_MONEY,
     Receipt,
     balances_after,
     fit_one_sms,
     local_phone,
+    queue_all,
     receipt_time,
 )
-from ussd.sms.services import queue_sms
 from wallets.models import (
     Account,
     AccountKind,
@@ -112,15 +111,7 @@ def queue_business_receipts(message: OutboxMessage) -> None:
     posted = message.transaction
     if posted is None or posted.kind not in KINDS:
         return
-    for receipt in business_receipts_for(posted):
-        queue_sms(
-            to=receipt.phone,
-            text=receipt.text,
-            purpose=RECEIPT,
-            dedup_key=f"{RECEIPT}:{posted.reference}:{receipt.phone}",
-            language=receipt.language,
-            reference=posted.reference,
-        )
+    queue_all(posted, business_receipts_for(posted))
 
 
 def business_receipts_for(posted: Transaction) -> list[Receipt]:

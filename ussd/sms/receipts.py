@@ -111,7 +111,12 @@ def queue_receipts(message: OutboxMessage) -> None:
     posted = message.transaction
     if posted is None:
         return
-    for receipt in receipts_for(posted):
+    queue_all(posted, receipts_for(posted))
+
+
+def queue_all(posted: Transaction, receipts: list[Receipt]) -> None:
+    """Queue each receipt under `receipt:<reference>:<phone>`: a second call adds nothing."""
+    for receipt in receipts:
         queue_sms(
             to=receipt.phone,
             text=receipt.text,
