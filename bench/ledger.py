@@ -33,6 +33,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.production import use_production_settings
+
 
 def database_url(base: str, name: str) -> str:
     parts = urlsplit(base)
@@ -94,7 +96,8 @@ SELECT reference FROM wallets_post('send_money',
   'pgbench:' || :client_id || ':' || md5(random()::text), md5(random()::text),
   translate(upper(substr(md5(random()::text), 1, 10)), '01', 'GH'), 'KES', 'api', '', '{{}}'::jsonb,
   :amount, ARRAY[:s]::bigint[], ARRAY[:r]::bigint[], ARRAY[:amount]::bigint[], 'send_money', :s,
-  NULL, :s, true, NULL, NULL, current_date, date_trunc('month', current_date)::date);
+  NULL, :s, true, NULL, NULL, current_date, date_trunc('month', current_date)::date,
+  NULL, NULL, NULL);
 """
 
 
@@ -228,6 +231,7 @@ def main() -> int:
     base = os.environ.get("DATABASE_URL")
     if not base:
         sys.exit("DATABASE_URL is not set (run through `make bench`).")
+    use_production_settings()  # inherited by the worker processes
 
     print(f"server: {server_settings(base)}; cores: {os.cpu_count()}")
     tps = pgbench_tps(base, clients=args.clients, seconds=args.seconds, scale=args.scale)

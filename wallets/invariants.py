@@ -55,10 +55,11 @@ CHECKS: dict[str, str] = {
     """,
     "postings are positive, between two accounts of the transaction's currency": """
         SELECT p.id FROM wallets_posting p
-          JOIN wallets_transaction t ON t.id = p.transaction_id
-          JOIN wallets_account d ON d.id = p.debit_account_id
-          JOIN wallets_account c ON c.id = p.credit_account_id
-         WHERE p.amount <= 0 OR d.id = c.id OR d.currency <> t.currency OR c.currency <> t.currency
+          LEFT JOIN wallets_transaction t ON t.id = p.transaction_id
+          LEFT JOIN wallets_account d ON d.id = p.debit_account_id
+          LEFT JOIN wallets_account c ON c.id = p.credit_account_id
+         WHERE t.id IS NULL OR d.id IS NULL OR c.id IS NULL
+            OR p.amount <= 0 OR d.id = c.id OR d.currency <> t.currency OR c.currency <> t.currency
     """,
     "every transaction has postings": """
         SELECT t.reference FROM wallets_transaction t

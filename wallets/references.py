@@ -11,8 +11,15 @@ BLOCKED_PREFIXES = ("ASS", "FUK", "FUC", "SEX", "XXX", "KKK", "NAZ", "SHT", "DMN
 
 
 def new_reference() -> str:
+    """One draw of a uniform number below 31**10, written in the alphabet's 31 digits: the
+    same codes as ten separate draws, for one call of the system's random source."""
     while True:
-        code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        number = secrets.randbelow(len(ALPHABET) ** LENGTH)
+        digits = []
+        for _ in range(LENGTH):
+            number, digit = divmod(number, len(ALPHABET))
+            digits.append(ALPHABET[digit])
+        code = "".join(digits)
         if not code.startswith(BLOCKED_PREFIXES):
             return code
 

@@ -165,3 +165,42 @@ def test_an_open_hold_keeps_its_amount(alice, fund):
     )
     with pytest.raises(DatabaseError, match="append_only"), transaction.atomic():
         execute("UPDATE wallets_hold SET amount = 1 WHERE id = %s", [hold.pk])
+
+
+def test_an_account_cannot_be_deleted(alice):
+    with pytest.raises(DatabaseError, match="append_only"), transaction.atomic():
+        execute("DELETE FROM wallets_account WHERE id = %s", [alice.pk])
+    assert Account.objects.filter(pk=alice.pk).exists()
+
+
+def test_a_posting_to_an_account_that_does_not_exist_is_refused(alice, fund):
+    """The postings table keeps no foreign keys (migration 0014): the function checks."""
+    fund(alice, 100_000)
+    missing = Account(pk=Account.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1)
+    missing.currency, missing.kind = "KES", "customer_wallet"
+    with pytest.raises(DatabaseError, match="unknown_account"):
+        services.post_transaction(
+            kind="send_money",
+            idempotency_key=new_key(),
+            currency="KES",
+            amount=1_000,
+            legs=[services.Leg(alice, missing, 1_000)],
+            fingerprint="x",
+            channel="api",
+        )
+    assert Posting.objects.filter(credit_account_id=missing.pk).count() == 0
+
+
+@pytest.mark.corrupts_ledger
+def test_check_ledger_reports_a_posting_whose_account_is_missing(sent):
+    from wallets.invariants import check_ledger
+
+    with transaction.atomic():
+        execute(
+            "INSERT INTO wallets_posting (transaction_id, debit_account_id, credit_account_id,"
+            " amount) VALUES (%s, %s, %s, 100)",
+            [sent.pk, sent.postings.first().debit_account_id, 10**12],
+        )
+        broken = {violation.invariant for violation in check_ledger()}
+        transaction.set_rollback(True)
+    assert "postings are positive, between two accounts of the transaction's currency" in broken

@@ -228,13 +228,19 @@ class Transaction(models.Model):
 
 
 class Posting(models.Model):
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="postings")
+    # No foreign-key constraints in the database (migration 0014): a check per row at commit,
+    # and a KEY SHARE lock on the fee-income account taken by every concurrent posting. The
+    # posting function refuses unknown accounts, accounts and transactions cannot be deleted,
+    # and check_ledger reports an orphan posting.
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="postings", db_constraint=False
+    )
     # Indexed by (account, id) below, which statements read; no separate foreign-key index.
     debit_account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="+", db_index=False
+        Account, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     credit_account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="+", db_index=False
+        Account, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     amount = models.BigIntegerField()
 

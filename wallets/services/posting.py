@@ -13,13 +13,22 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connection,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 
 from wallets import errors
@@ -50,16 +59,33 @@ ERRORS: dict[str, type[errors.LedgerError]] = {
     )
 }
 # A racing twin, a row changed under a refused UPDATE, a deadlock, a serialization failure.
-RETRYABLE = {"idempotency_race", "concurrent_change", "40P01", "40001"}
+RETRYABLE = {"idempotency_race", "concurrent_change", "40P01", "40001", "reference_collision"}
 ATTEMPTS = 5
 _together = threading.local()  # set inside `one_commit`
 
-POST_SQL = (
-    "SELECT * FROM wallets_post(%s::text, %s::text, %s::text, %s::text, %s::text, %s::text,"
-    " %s::text, %s::jsonb, %s::bigint, %s::bigint[], %s::bigint[], %s::bigint[], %s::text,"
-    " %s::bigint, %s::bigint, %s::bigint, %s::boolean, %s::bigint, %s::bigint, %s::date, %s::date,"
-    " %s::text, %s::bigint, %s::bigint)"
+# The transaction's columns in the model's field order, so a row becomes a model instance
+# without a name lookup per column.
+_FIELDS = [field.attname for field in Transaction._meta.concrete_fields]
+_METADATA = _FIELDS.index("metadata")
+_ARGUMENTS = (
+    "%s::text, %s::text, %s::text, %s::text, %s::text, %s::text, %s::text, %s::jsonb, %s::bigint,"
+    " %s::bigint[], %s::bigint[], %s::bigint[], %s::text, %s::bigint, %s::bigint, %s::bigint,"
+    " %s::boolean, %s::bigint, %s::bigint, %s::date, %s::date, %s::text, %s::bigint, %s::bigint"
 )
+_COLUMNS = ", ".join(str(field.column) for field in Transaction._meta.concrete_fields)
+_POSTED = ", ".join(f"(r.posted).{field.column}" for field in Transaction._meta.concrete_fields)
+POST_SQL = f"SELECT {_COLUMNS} FROM wallets_post({_ARGUMENTS})"  # noqa: S608 - our own columns
+# The same call in a subtransaction of its own, for postings that share a commit: a refusal
+# comes back as the row's `error` and leaves the caller's transaction usable.
+GUARDED_POST_SQL = f"SELECT r.error, {_POSTED} FROM wallets_post_guarded({_ARGUMENTS}) r"  # noqa: S608
+
+
+class _GuardedPostingError(DatabaseError):
+    """A posting under `one_commit` that `wallets_post_guarded` refused, with its code."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -173,8 +199,7 @@ def post_transaction(
                 continue
             if code in ERRORS:
                 raise ERRORS[code]() from None
-            retry = code in RETRYABLE or _is_reference_collision(error)
-            if not retry or attempt == ATTEMPTS - 1:
+            if code not in RETRYABLE or attempt == ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
 
@@ -206,27 +231,43 @@ def _in_one_commit() -> bool:
 def _post_once(params: list[Any]) -> Transaction:
     """One call of `wallets_post`. Outside any atomic block (the production path) the single
     statement is its own transaction, committed and durable when it returns: one round trip
-    instead of BEGIN, SELECT and COMMIT. Inside `one_commit`, a savepoint of its durable
-    transaction. Inside another atomic block (the tests' transactions), a savepoint;
-    `durable=True` refuses to nest inside a caller's transaction anywhere else."""
+    instead of BEGIN, SELECT and COMMIT. Inside `one_commit`, the guarded call: its own
+    subtransaction, in the same round trip. Inside another atomic block (the tests'
+    transactions), a savepoint; `durable=True` refuses to nest inside a caller's transaction
+    anywhere else."""
+    if _in_one_commit():
+        row = _call(GUARDED_POST_SQL, params)
+        if row[0] is not None:
+            raise _GuardedPostingError(row[0])
+        return _transaction(row[1:])
     if not connection.in_atomic_block and connection.get_autocommit():
-        return _call(params)
-    with transaction.atomic(durable=not _in_one_commit()):
-        return _call(params)
+        return _transaction(_call(POST_SQL, params))
+    with transaction.atomic(durable=True):
+        return _transaction(_call(POST_SQL, params))
 
 
-def _call(params: list[Any]) -> Transaction:
-    with connection.cursor() as cursor:
-        cursor.execute(POST_SQL, params)
-        columns = [column.name for column in cursor.description or ()]
-        row = cursor.fetchone()
-    values = dict(zip(columns, row or (), strict=True))
-    if isinstance(values.get("metadata"), str):  # jsonb comes back as text outside the ORM
-        values["metadata"] = json.loads(values["metadata"])
-    posted = Transaction(**values)
-    posted._state.adding = False
-    posted._state.db = connection.alias
-    return posted
+def _call(sql: str, params: list[Any]) -> list[Any]:
+    """Run `sql` as a prepared statement with server-side parameters: parsed and planned once
+    per connection (connections persist, CONN_MAX_AGE), where Django's cursor would send every
+    call as new SQL text with the 24 values quoted into it. Errors are Django's, as from any
+    cursor, and the call shows in Django's query log when that is on."""
+    db = connections[DEFAULT_DB_ALIAS]
+    db.ensure_connection()
+    started = time.monotonic()
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        row = list(cursor.fetchone() or ())
+    if db.queries_logged:
+        db.queries_log.append(
+            {"sql": f"{sql} -- {params[1]}", "time": f"{time.monotonic() - started:.3f}"}
+        )
+    return row
+
+
+def _transaction(row: list[Any]) -> Transaction:
+    if isinstance(row[_METADATA], str):  # Django loads jsonb as text, for JSONField
+        row[_METADATA] = json.loads(row[_METADATA])
+    return Transaction.from_db(DEFAULT_DB_ALIAS, _FIELDS, row)
 
 
 def _open_fee_income(currency: str) -> None:
@@ -236,18 +277,25 @@ def _open_fee_income(currency: str) -> None:
 
 
 def _error_code(error: Exception) -> str:
-    cause = error.__cause__
-    diag = getattr(cause, "diag", None)
+    """The refusal's code (raised by the posting function), "reference_collision" when the
+    drawn reference was taken, or the SQLSTATE."""
+    if isinstance(error, _GuardedPostingError):
+        if ":" not in error.code:  # a refusal's own code
+            return error.code
+        state, _, constraint = error.code.partition(":")
+        return _code_of(state, constraint)
+    diag = getattr(error.__cause__, "diag", None)
     if diag is None:
         return ""
     if diag.sqlstate == "P0001":
         return diag.message_primary or ""
-    return diag.sqlstate or ""
+    return _code_of(diag.sqlstate or "", diag.constraint_name or "")
 
 
-def _is_reference_collision(error: Exception) -> bool:
-    diag = getattr(error.__cause__, "diag", None)
-    return bool(diag and diag.sqlstate == "23505" and "reference" in (diag.constraint_name or ""))
+def _code_of(sqlstate: str, constraint: str) -> str:
+    if sqlstate == "23505" and "reference" in constraint:
+        return "reference_collision"
+    return sqlstate
 
 
 def kick_outbox() -> None:
