@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ledger import recreate_database
+from bench.production import use_production_settings
 
 BASE = "/gsma/v1.2/mm"
 
@@ -75,6 +76,11 @@ def prepare(url: str, lines: int) -> tuple[object, str]:
     )
     ledger.house_account(AccountKind.FEE_INCOME, "KES")
     credential, secret = credentials.issue(merchant=partner, scopes=[Scope.BATCH])
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # statistics, as a running database has them
+        cursor.execute("ANALYZE")
+    connection.close()  # the task runs on a worker's connection of its own
     return credential, secret
 
 
@@ -123,6 +129,7 @@ def main() -> int:
     base = os.environ.get("DATABASE_URL")
     if not base:
         sys.exit("DATABASE_URL is not set.")
+    use_production_settings()
     url = recreate_database(base, "agentnet_bench_batch")
     credential, secret = prepare(url, args.lines)
 

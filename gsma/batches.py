@@ -3,11 +3,12 @@
 Lines are parsed when the batch is submitted: a line that is not a disbursement to an MSISDN
 of a valid amount in the partner's currency is rejected there and then (the GSMA "parsing"
 step), without failing its neighbours. The task posts the others in chunks: one query finds
-the chunk's wallets, each line is one posting (`merchants.services.disburse`, the only
-per-line database round trip) under the key `batch:<batch id>:<line no>`, one `bulk_update`
-records the chunk's results, and the chunk commits once (`wallets.services.one_commit`): the
-lines all debit the partner's account, so parallel streams would only queue on its row lock,
-while sharing the commit removes most of a line's cost. A crash or a second worker is harmless: a
+the chunk's wallets, each line is one posting (`merchants.services.disbursement`) under the
+key `batch:<batch id>:<line no>`, the chunk's postings go to the database in one pipeline
+(`wallets.services.post_together`), one statement records the chunk's results, and
+the chunk commits once (`wallets.services.one_commit`): the lines all debit the partner's
+account, so parallel streams would only queue on its row lock, while sharing the commit and
+the round trip removes most of a line's cost. A crash or a second worker is harmless: a
 PostgreSQL advisory lock lets one worker run a batch, and a line posted before a crash is
 found again by its key and recorded, never paid twice.
 """
@@ -31,7 +32,7 @@ from merchants.models import Merchant
 from wallets import errors as ledger_errors
 from wallets.models import Account, AccountKind
 from wallets.phones import normalize_phone
-from wallets.services import one_commit
+from wallets.services import PostingRequest, one_commit, post_together
 
 logger = logging.getLogger(__name__)
 
@@ -158,9 +159,10 @@ def _run_chunks(batch: Batch) -> None:
 
 
 def _post_chunk(batch: Batch) -> int:
-    """Post up to CHUNK pending lines under one commit (`wallets.services.one_commit`): each
-    line is its own posting in its own savepoint, and the lines' results are written in the
-    same transaction, so a crash loses a whole chunk or nothing, never a result."""
+    """Post up to CHUNK pending lines under one commit (`wallets.services.one_commit`), sent
+    together in one pipeline (`post_together`): each line is its own posting in its own
+    subtransaction, and the lines' results are written in the same transaction, so a crash
+    loses a whole chunk or nothing, never a result."""
     lines = list(batch.lines.filter(state=LineState.PENDING).order_by("line_no")[:CHUNK])
     if not lines:
         return 0
@@ -172,56 +174,68 @@ def _post_chunk(batch: Batch) -> int:
             customer__phone__in={line.msisdn for line in lines},
         )
     }
+    requests: list[PostingRequest] = []
+    to_post: list[BatchLine] = []
+    now = timezone.now()
+    for line in lines:
+        line.finished_at = now
+        try:
+            requests.append(_request(batch, line, wallets.get(line.msisdn)))
+            to_post.append(line)
+        except ledger_errors.LedgerError as error:
+            _reject(line, error)
     with one_commit():
-        for line in lines:
-            _post_line(batch, line, wallets.get(line.msisdn))
+        for line, result in zip(to_post, post_together(requests), strict=True):
+            if isinstance(result, ledger_errors.LedgerError):
+                _reject(line, merchant_services.as_business_refusal(result))
+            else:
+                line.state, line.transaction_reference = LineState.COMPLETED, result.reference
         _record(lines)
     return len(lines)
 
 
 def _record(lines: list[BatchLine]) -> None:
-    """The chunk's results, in one pipelined statement per line: Django's `bulk_update`
-    builds a CASE over every row and field, which cost more than the postings themselves."""
+    """The chunk's results, in one statement over arrays: Django's `bulk_update` builds a CASE
+    over every row and field, and one UPDATE per line is parsed and planned per line."""
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {BatchLine._meta.db_table} SET state = %s, transaction_reference = %s,"  # noqa: S608
-            " rejection_reason = %s, finished_at = %s WHERE id = %s",
+        cursor.execute(
+            f"UPDATE {BatchLine._meta.db_table} AS line SET state = result.state,"  # noqa: S608
+            " transaction_reference = result.reference, rejection_reason = result.reason,"
+            " finished_at = result.finished_at"
+            " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])"
+            " AS result(id, state, reference, reason, finished_at)"
+            " WHERE line.id = result.id",
             [
-                (
-                    row.state,
-                    row.transaction_reference,
-                    row.rejection_reason,
-                    row.finished_at,
-                    row.pk,
-                )
-                for row in lines
+                [row.pk for row in lines],
+                [row.state for row in lines],
+                [row.transaction_reference for row in lines],
+                [row.rejection_reason for row in lines],
+                [row.finished_at for row in lines],
             ],
         )
 
 
-def _post_line(batch: Batch, line: BatchLine, wallet: Account | None) -> None:
-    line.finished_at = timezone.now()
-    try:
-        if wallet is None:
-            raise ledger_errors.UnknownCustomer()
-        posted = merchant_services.disburse(
-            merchant=batch.merchant,
-            recipient=wallet,
-            amount=line.amount or 0,
-            idempotency_key=f"batch:{batch.pk}:{line.line_no}",
-            channel="api",
-            initiator=batch.initiator,
-            metadata={
-                "gsma_type": "disbursement",
-                "batch": str(batch.pk),
-                "line": line.line_no,
-                **({"client_reference": line.client_reference} if line.client_reference else {}),
-            },
-        )
-    except ledger_errors.LedgerError as error:
-        line.state, line.rejection_reason = LineState.REJECTED, error.text[:256]
-        return
-    line.state, line.transaction_reference = LineState.COMPLETED, posted.reference
+def _request(batch: Batch, line: BatchLine, wallet: Account | None) -> PostingRequest:
+    if wallet is None:
+        raise ledger_errors.UnknownCustomer()
+    return merchant_services.disbursement(
+        merchant=batch.merchant,
+        recipient=wallet,
+        amount=line.amount or 0,
+        idempotency_key=f"batch:{batch.pk}:{line.line_no}",
+        channel="api",
+        initiator=batch.initiator,
+        metadata={
+            "gsma_type": "disbursement",
+            "batch": str(batch.pk),
+            "line": line.line_no,
+            **({"client_reference": line.client_reference} if line.client_reference else {}),
+        },
+    )
+
+
+def _reject(line: BatchLine, error: ledger_errors.LedgerError) -> None:
+    line.state, line.rejection_reason = LineState.REJECTED, error.text[:256]
 
 
 def _complete(batch: Batch) -> None:

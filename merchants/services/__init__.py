@@ -1,7 +1,12 @@
 """Merchant services: they check the business and call `wallets.services`, which alone moves
 money. Each public function is one durable transaction (or a read)."""
 
-from merchants.services.disbursements import disburse, refund
+from merchants.services.disbursements import (
+    as_business_refusal,
+    disburse,
+    disbursement,
+    refund,
+)
 from merchants.services.mandates import (
     approve_mandate,
     cancel_mandate,
@@ -32,6 +37,7 @@ __all__ = [
     "Quote",
     "add_payment_point",
     "approve_mandate",
+    "as_business_refusal",
     "cancel_mandate",
     "check_account_reference",
     "create_mandate",
@@ -40,6 +46,7 @@ __all__ = [
     "debit",
     "decline_mandate",
     "disburse",
+    "disbursement",
     "expire_mandates",
     "find_point",
     "pay",

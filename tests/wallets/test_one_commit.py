@@ -72,3 +72,42 @@ def test_a_drawn_reference_that_is_taken_is_drawn_again(alice, bob, fund, monkey
 def test_postings_under_one_commit_do_not_nest():
     with services.one_commit(), pytest.raises(errors.LedgerError), services.one_commit():
         pass
+
+
+def test_postings_sent_together_keep_their_order_refusals_and_retries(
+    alice, bob, carol, fund, monkeypatch
+):
+    """`post_together` pipelines the guarded calls, in order: the third is refused because
+    the first two left too little; the first, whose drawn reference was taken, is retried
+    alone after the others."""
+    taken = fund(alice, 5_000).reference
+    drawn = iter([taken, "ZZZZZZZZZ3", "ZZZZZZZZZ4", "ZZZZZZZZZ5", "ZZZZZZZZZ6"])
+    monkeypatch.setattr(posting, "new_reference", lambda: next(drawn))
+
+    def send(to, amount: int) -> services.PostingRequest:
+        return services.PostingRequest(
+            kind="send_money",
+            idempotency_key=new_key(),
+            currency="KES",
+            amount=amount,
+            legs=[services.Leg(alice, to, amount)],
+            fingerprint=posting.request_hash(to.pk, amount),
+            channel="api",
+        )
+
+    with services.one_commit():
+        first, second, third, fourth = services.post_together(
+            [send(bob, 1_000), send(carol, 3_000), send(bob, 5_000), send(carol, 500)]
+        )
+    assert isinstance(third, errors.InsufficientFunds)
+    assert [getattr(result, "reference", None) for result in (first, second, fourth)] == [
+        "ZZZZZZZZZ6",
+        "ZZZZZZZZZ3",
+        "ZZZZZZZZZ5",
+    ]
+    assert (balance(alice), balance(bob), balance(carol)) == (500, 1_000, 3_500)
+
+
+def test_postings_are_sent_together_only_under_one_commit(alice, bob):
+    with pytest.raises(errors.LedgerError):
+        services.post_together([])

@@ -7,7 +7,9 @@ manager, and checking three foreign keys per posting row at commit. Each of thos
 takes a KEY SHARE lock on the referenced account row; on the fee-income account, which every
 posting credits, that makes a multixact out of every concurrent posting.
 
-- The function plans its statements once per session (`plan_cache_mode`).
+- The function plans its statements once per session (`plan_cache_mode`), with sequential
+  scans ruled out (`enable_seqscan`): each statement finds its rows by a unique index, and a
+  plan made while a table was nearly empty must not scan it once it has grown.
 - The fee lookup and the legs' canonical text run inline.
 - The transaction, its postings and its outbox row are written by one statement.
 - `wallets_posting` keeps no foreign keys to accounts and transactions. What they guaranteed
@@ -36,7 +38,10 @@ CREATE OR REPLACE FUNCTION wallets_post(
     p_hold_id bigint, p_reverses bigint, p_today date, p_month date,
     p_counter_key text, p_counter_max_txn bigint, p_counter_max_daily bigint)
 RETURNS SETOF wallets_transaction LANGUAGE plpgsql
-SET plan_cache_mode = force_generic_plan AS $$
+-- Plans are made once per session, at the first call, whatever the tables held then: every
+-- statement here finds its rows by a unique index, and must keep doing so when the table
+-- has grown since (a plan made on a nearly empty table would otherwise scan it, every call).
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
 DECLARE
     v_now timestamptz := now();
     v_tx wallets_transaction;
@@ -146,7 +151,10 @@ BEGIN
 
     -- Customer and agent accounts: one conditional UPDATE each, in primary-key order, so two
     -- transfers in opposite directions cannot deadlock. The first one anchors the hash chain.
-    -- An id with no account comes back with a NULL kind and stops the posting.
+    -- An id with no account comes back with a NULL kind and stops the posting. The account is
+    -- looked up by primary key for each id (LATERAL, kept apart by OFFSET 0): the plan is
+    -- generic, made without the arrays' sizes, and must not become a hash join over a scan of
+    -- every account.
     FOR v_acc IN
         SELECT m.id, a.id AS found, a.kind, a.currency, m.delta
           FROM (SELECT x.id, sum(x.amt) AS delta
@@ -154,7 +162,8 @@ BEGIN
                         UNION ALL
                         SELECT c, amt FROM unnest(p_credits, p_amounts) z(c, amt)) x
                  GROUP BY x.id) m
-          LEFT JOIN wallets_account a ON a.id = m.id
+          LEFT JOIN LATERAL (SELECT w.id, w.kind, w.currency FROM wallets_account w
+                              WHERE w.id = m.id OFFSET 0) a ON true
          ORDER BY a.kind IN ('fee_income', 'settlement', 'trust', 'suspense', 'issuance'), m.id
     LOOP
         IF v_acc.found IS NULL THEN RAISE EXCEPTION 'unknown_account'; END IF;

@@ -12,7 +12,12 @@ from wallets.services.accounts import (
 )
 from wallets.services.adjustments import post_adjustment
 from wallets.services.airtime import buy_airtime
-from wallets.services.business import debit_under_mandate, disburse, pay_merchant
+from wallets.services.business import (
+    debit_under_mandate,
+    disburse,
+    disbursement,
+    pay_merchant,
+)
 from wallets.services.holds import (
     commit_hold,
     expire_overdue_holds,
@@ -32,8 +37,11 @@ from wallets.services.posting import (
     CounterLimit,
     FeeRule,
     Leg,
+    PostingRequest,
     find_replay,
     one_commit,
+    post_request,
+    post_together,
     post_transaction,
 )
 from wallets.services.profile import set_customer_status, set_kyc_tier
@@ -63,6 +71,7 @@ __all__ = [
     "CounterLimit",
     "FeeRule",
     "Leg",
+    "PostingRequest",
     "StatementLine",
     "add_tariff",
     "add_tier_limit",
@@ -74,6 +83,7 @@ __all__ = [
     "debit_under_mandate",
     "decline_request",
     "disburse",
+    "disbursement",
     "expire_overdue_holds",
     "expire_payment_requests",
     "expire_reversal_requests",
@@ -90,6 +100,8 @@ __all__ = [
     "pending_requests",
     "place_hold",
     "post_adjustment",
+    "post_request",
+    "post_together",
     "post_transaction",
     "register_customer",
     "reject_reversal",

@@ -22,7 +22,15 @@ from typing import Any
 from wallets.errors import CurrencyMismatch, LedgerError, SameAccount
 from wallets.models import Account, AccountKind, Transaction, TransactionKind
 from wallets.models.rules import MERCHANT_TARIFF_KINDS, TariffKind
-from wallets.services.posting import CounterLimit, FeeRule, Leg, post_transaction, request_hash
+from wallets.services.posting import (
+    CounterLimit,
+    FeeRule,
+    Leg,
+    PostingRequest,
+    post_request,
+    post_transaction,
+    request_hash,
+)
 
 
 def merchant_payment_fingerprint(
@@ -125,8 +133,34 @@ def disburse(
 ) -> Transaction:
     """Pay `amount` from a business's account into a customer's wallet, exactly once per key;
     the business pays the disbursement fee on top."""
+    return post_request(
+        disbursement(
+            business=business,
+            recipient=recipient,
+            amount=amount,
+            idempotency_key=idempotency_key,
+            channel=channel,
+            initiator=initiator,
+            metadata=metadata,
+            counter=counter,
+        )
+    )
+
+
+def disbursement(
+    *,
+    business: Account,
+    recipient: Account,
+    amount: int,
+    idempotency_key: str,
+    channel: str,
+    initiator: str = "",
+    metadata: dict[str, Any] | None = None,
+    counter: CounterLimit | None = None,
+) -> PostingRequest:
+    """The posting `disburse` makes, as a request (for `post_together`)."""
     _check_pair(business, AccountKind.MERCHANT, recipient, AccountKind.CUSTOMER_WALLET)
-    return post_transaction(
+    return PostingRequest(
         kind=TransactionKind.DISBURSEMENT,
         idempotency_key=idempotency_key,
         currency=business.currency,

@@ -132,6 +132,28 @@ def find_replay(*, idempotency_key: str, fingerprint: str) -> Transaction | None
     return done
 
 
+@dataclass(frozen=True)
+class PostingRequest:
+    """What `post_transaction` takes, as a value: requests built first and posted together
+    (`post_together`)."""
+
+    kind: str
+    idempotency_key: str
+    currency: str
+    amount: int
+    legs: list[Leg]
+    fingerprint: str
+    channel: str
+    initiator: str = ""
+    metadata: dict[str, Any] | None = None
+    fee: FeeRule | None = None
+    limited_account: Account | None = None
+    receiver_limits: bool = True
+    hold_id: int | None = None
+    reverses: Transaction | None = None
+    counter: CounterLimit | None = None
+
+
 def post_transaction(
     *,
     kind: str,
@@ -154,44 +176,112 @@ def post_transaction(
 
     A retry with the same key and request returns the first transaction unchanged.
     """
-    if not idempotency_key or len(idempotency_key) > 200:
+    return post_request(
+        PostingRequest(
+            kind=kind,
+            idempotency_key=idempotency_key,
+            currency=currency,
+            amount=amount,
+            legs=legs,
+            fingerprint=fingerprint,
+            channel=channel,
+            initiator=initiator,
+            metadata=metadata,
+            fee=fee,
+            limited_account=limited_account,
+            receiver_limits=receiver_limits,
+            hold_id=hold_id,
+            reverses=reverses,
+            counter=counter,
+        )
+    )
+
+
+def post_request(request: PostingRequest) -> Transaction:
+    """`post_transaction` for a request built beforehand."""
+    posted = _post_with_retries(_params(request), request.currency)
+    if settings.OUTBOX_KICK_AFTER_POSTING and not _in_one_commit():
+        transaction.on_commit(kick_outbox)
+    return posted
+
+
+def post_together(requests: list[PostingRequest]) -> list[Transaction | errors.LedgerError]:
+    """Post `requests` inside `one_commit`, sent to the database in one pipeline: the next
+    posting is on its way while the database runs this one, and there is one round trip for
+    all. Each is `wallets_post_guarded`, its own subtransaction, in the order given; the
+    result is its transaction or its refusal. A posting that must be retried (a drawn
+    reference already taken, a concurrent change) is retried alone afterwards."""
+    if not _in_one_commit():
+        raise errors.LedgerError("Postings are sent together only inside one_commit.")
+    results: list[Transaction | errors.LedgerError] = []
+    prepared: list[list[Any] | errors.LedgerError] = []
+    for request in requests:
+        try:
+            prepared.append(_params(request))
+        except errors.LedgerError as error:
+            prepared.append(error)
+    rows = _call_pipelined(GUARDED_POST_SQL, [p for p in prepared if isinstance(p, list)])
+    for request, params in zip(requests, prepared, strict=True):
+        if isinstance(params, errors.LedgerError):
+            results.append(params)
+            continue
+        row = rows.pop(0)
+        try:
+            if row[0] is None:
+                results.append(_transaction(row[1:]))
+                continue
+            code = _error_code(_GuardedPostingError(row[0]))
+            if code in ERRORS:
+                raise ERRORS[code]()
+            if code not in RETRYABLE and code != "no_fee_account":
+                raise _GuardedPostingError(row[0])
+            results.append(_post_with_retries(params, request.currency))
+        except errors.LedgerError as error:
+            results.append(error)
+    return results
+
+
+def _params(request: PostingRequest) -> list[Any]:
+    """The arguments of `wallets_post`, the reference left to draw per attempt."""
+    if not request.idempotency_key or len(request.idempotency_key) > 200:
         raise errors.LedgerError("An idempotency key of 1 to 200 characters is required.")
-    if any(leg.amount <= 0 for leg in legs):
+    if any(leg.amount <= 0 for leg in request.legs):
         raise errors.InvalidAmount("Every amount must be greater than zero.")
     today = timezone.localdate()
-    params = [
-        kind,
-        idempotency_key,
-        fingerprint,
+    fee, counter, legs = request.fee, request.counter, request.legs
+    return [
+        request.kind,
+        request.idempotency_key,
+        request.fingerprint,
         None,  # reference, drawn per attempt
-        currency,
-        channel,
-        initiator,
-        json.dumps(metadata or {}),
-        amount,
+        request.currency,
+        request.channel,
+        request.initiator,
+        json.dumps(request.metadata or {}),
+        request.amount,
         [leg.debit.pk for leg in legs],
         [leg.credit.pk for leg in legs],
         [leg.amount for leg in legs],
         fee.kind if fee else None,
         fee.payer.pk if fee else None,
         fee.income.pk if fee and fee.income else None,
-        limited_account.pk if limited_account else None,
-        receiver_limits,
-        hold_id,
-        reverses.pk if reverses else None,
+        request.limited_account.pk if request.limited_account else None,
+        request.receiver_limits,
+        request.hold_id,
+        request.reverses.pk if request.reverses else None,
         today,
         today.replace(day=1),
         counter.key if counter else None,
         counter.max_per_transaction if counter else None,
         counter.max_daily if counter else None,
     ]
+
+
+def _post_with_retries(params: list[Any], currency: str) -> Transaction:
     for attempt in range(ATTEMPTS):
         params[3] = new_reference()
         try:
-            posted = _post_once(params)
-            if settings.OUTBOX_KICK_AFTER_POSTING and not _in_one_commit():
-                transaction.on_commit(kick_outbox)
-            return posted
+            return _post_once(params)
         except (DatabaseError, IntegrityError) as error:
             code = _error_code(error)
             if code == "no_fee_account" and attempt == 0:
@@ -262,6 +352,29 @@ def _call(sql: str, params: list[Any]) -> list[Any]:
             {"sql": f"{sql} -- {params[1]}", "time": f"{time.monotonic() - started:.3f}"}
         )
     return row
+
+
+def _call_pipelined(sql: str, many: list[list[Any]]) -> list[list[Any]]:
+    """`_call` for several parameter lists, in one pipeline (one round trip)."""
+    if not many:
+        return []
+    db = connections[DEFAULT_DB_ALIAS]
+    db.ensure_connection()
+    started = time.monotonic()
+    for params in many:
+        params[3] = new_reference()
+    rows = []
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+        cursor.executemany(sql, many, returning=True)  # pipelined, parsed once
+        while True:
+            rows.append(list(cursor.fetchone() or ()))
+            if not cursor.nextset():
+                break
+    if db.queries_logged:
+        db.queries_log.append(
+            {"sql": f"{sql} -- {len(many)} pipelined", "time": f"{time.monotonic() - started:.3f}"}
+        )
+    return rows
 
 
 def _transaction(row: list[Any]) -> Transaction:
