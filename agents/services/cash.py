@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from agents import errors
 from agents.models import Agent, Assistant, CommissionKind, Store
 from agents.services import flags
+from agents.services.cash_reads import CashOutReads, read_for_cash_out
 from agents.services.checks import (
     agent_counter,
     check_agent_limit,
@@ -34,8 +35,13 @@ from agents.services.checks import (
     wallet_owner,
     withdrawal_fee,
 )
-from agents.services.commissions import Commission, commission_for
-from agents.services.network import acting_assistant, serving_store
+from agents.services.commissions import (
+    Commission,
+    commission_for,
+    decide_commission,
+    schedule_of,
+)
+from agents.services.network import account_ref, acting_assistant, check_serving, serving_store
 from wallets import errors as ledger_errors
 from wallets.models import Account, AccountKind, Customer, Transaction, TransactionKind
 from wallets.models.customers import CustomerStatus
@@ -104,13 +110,16 @@ def cash_out(
     """Pay `amount` (plus the fee) from the customer's wallet into the agent's float for cash
     over the counter, exactly once per key."""
     fingerprint = cash_out_fingerprint(wallet=wallet, store=store, amount=amount)
-    if (done := find_replay(idempotency_key=idempotency_key, fingerprint=fingerprint)) is not None:
-        return done
+    reads = read_for_cash_out(store=store, wallet=wallet, idempotency_key=idempotency_key)
+    if reads.replayed:
+        done = find_replay(idempotency_key=idempotency_key, fingerprint=fingerprint)
+        if done is not None:
+            return done
     check_amount(amount)
-    store = serving_store(store)
+    check_serving(reads.store)
     return post_cash_out(
         wallet=wallet,
-        store=store,
+        reads=reads,
         amount=amount,
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
@@ -123,7 +132,7 @@ def cash_out(
 def post_cash_out(
     *,
     wallet: Account,
-    store: Store,
+    reads: CashOutReads,
     amount: int,
     idempotency_key: str,
     fingerprint: str,
@@ -131,18 +140,22 @@ def post_cash_out(
     initiator: str,
     extra: dict[str, object],
 ) -> Transaction:
-    """The cash-out posting shared by the customer's and the agent's (code) flows; `store`
-    comes checked from `serving_store`."""
+    """The cash-out posting shared by the customer's and the agent's (code) flows; the caller
+    has checked that `reads.store` serves (`network.check_serving`)."""
+    store = reads.store
     agent = store.agent
     check_currency(wallet, agent)
-    commission = commission_for(
+    commission = decide_commission(
         kind=CommissionKind.CASH_OUT,
-        wallet=wallet,
+        schedule=schedule_of(reads.bands),
+        earlier=reads.earlier,
         agent=agent,
         amount=amount,
-        idempotency_key=idempotency_key,
     )
-    fee_income = house_account(AccountKind.FEE_INCOME, wallet.currency)
+    if reads.fee_income_id is None:  # the currency's first fee
+        fee_income = house_account(AccountKind.FEE_INCOME, wallet.currency)
+    else:
+        fee_income = account_ref(reads.fee_income_id)
     try:
         return post_transaction(
             kind=TransactionKind.CASH_OUT,

@@ -26,8 +26,9 @@ from django.utils import timezone
 from agents import errors
 from agents.models import Assistant, CodeState, WithdrawalCode
 from agents.services.cash import post_cash_out
+from agents.services.cash_reads import read_for_cash_out
 from agents.services.checks import check_amount, wallet_for_phone, wallet_owner
-from agents.services.network import acting_assistant
+from agents.services.network import acting_assistant, check_serving
 from wallets.errors import AccountNotActive, InvalidAmount, LedgerError
 from wallets.models import Customer, Transaction
 from wallets.models.customers import CustomerStatus
@@ -96,9 +97,13 @@ def cash_out_with_code(
         customer=wallet_owner(wallet), code=code, amount=amount, idempotency_key=idempotency_key
     )
     try:
+        reads = read_for_cash_out(
+            store=acting.store, wallet=wallet, idempotency_key=idempotency_key
+        )
+        check_serving(reads.store)  # read again with the rest: still serving after the claim
         posted = post_cash_out(
             wallet=wallet,
-            store=acting.store,
+            reads=reads,
             amount=amount,
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,

@@ -10,18 +10,20 @@ receipts, the flags and the monthly statement read back.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Subquery
+from django.db import connection
 from django.utils import timezone
 
 from agents import errors
 from agents.detectors import Band, Part, Schedule, Shares, SplitDecision, divide, split_commission
-from agents.models import Agent, CommissionBand, CommissionKind, CommissionTable
+from agents.models import Agent, CommissionKind
 from agents.services.network import account_ref
 from wallets.errors import PerTransactionLimit
-from wallets.models import Account, Posting, Transaction
+from wallets.models import Account
 from wallets.services import Leg
 
 
@@ -30,21 +32,50 @@ def split_window() -> datetime.timedelta:
     return datetime.timedelta(minutes=minutes)
 
 
+# The two reads a commission needs, as SQL with named parameters: a cash-out runs them as
+# subqueries of its one read (`cash_reads`), quotes and deposits on their own; one text each,
+# so each rule is written once.
+#
+# The bands of the table of %(kind)s and %(currency)s in force at %(at)s.
+BANDS_IN_FORCE_SQL = """
+SELECT b.min_amount, b.max_amount, b.commission
+  FROM agents_commissionband b
+ WHERE b.table_id = (SELECT t.id FROM agents_commissiontable t
+                      WHERE t.kind = %(kind)s AND t.currency = %(currency)s
+                        AND t.effective_from <= %(at)s
+                      ORDER BY t.effective_from DESC LIMIT 1)"""
+
+# The customer's operations of %(kind)s at the agent {agent} since %(since)s, other than the
+# one under %(key)s: what the split rule adds up. Read through the wallet's (%(wallet)s)
+# postings, indexed by account, so the query stays small however large the transaction table
+# grows. Two parts posted at the very same moment do not see each other; the rule is a
+# deterrent for a person at a counter, not a lock.
+EARLIER_PARTS_SQL = """
+SELECT e.id, e.amount, coalesce((e.metadata ->> 'commission')::bigint, 0) AS commission,
+       e.reference
+  FROM wallets_transaction e
+ WHERE e.id IN (SELECT p.transaction_id FROM wallets_posting p WHERE p.{side} = %(wallet)s)
+   AND e.kind = %(kind)s AND e.created_at >= %(since)s AND e.idempotency_key <> %(key)s
+   AND e.metadata -> 'agent_id' = to_jsonb({agent})"""
+
+
+def earlier_parts_sql(kind: str, *, agent: str) -> str:
+    """EARLIER_PARTS_SQL for `kind` (a withdrawal debits the wallet, a deposit credits it),
+    with the agent's id given by the SQL expression `agent`."""
+    side = "debit_account_id" if kind == CommissionKind.CASH_OUT else "credit_account_id"
+    return EARLIER_PARTS_SQL.format(side=side, agent=agent)
+
+
 def schedule_for(kind: str, currency: str, at: datetime.datetime | None = None) -> Schedule:
     """The commission schedule of `kind` in force at `at` (now)."""
-    in_force = (
-        CommissionTable.objects.filter(
-            kind=kind, currency=currency, effective_from__lte=at or timezone.now()
-        )
-        .order_by("-effective_from")
-        .values("id")[:1]
-    )
-    bands = (
-        CommissionBand.objects.filter(table=Subquery(in_force))
-        .order_by("min_amount")
-        .values_list("min_amount", "max_amount", "commission")
-    )
-    schedule = Schedule(tuple(Band(*band) for band in bands))
+    params: dict[str, Any] = {"kind": kind, "currency": currency, "at": at or timezone.now()}
+    with connection.cursor() as cursor:
+        cursor.execute(BANDS_IN_FORCE_SQL + " ORDER BY b.min_amount", params)
+        return schedule_of(Band(*row) for row in cursor.fetchall())
+
+
+def schedule_of(bands: Iterable[Band]) -> Schedule:
+    schedule = Schedule(tuple(bands))
     if not schedule.bands:
         raise errors.NoCommission()
     return schedule
@@ -91,33 +122,35 @@ def commission_for(
 ) -> Commission:
     """The commission on `amount` for this customer at this agent now, split rule applied."""
     schedule = schedule_for(kind, wallet.currency)
-    check_in_schedule(kind, schedule, amount)
     earlier = earlier_parts(kind=kind, wallet=wallet, agent=agent, idempotency_key=idempotency_key)
+    return decide_commission(
+        kind=kind, schedule=schedule, earlier=earlier, agent=agent, amount=amount
+    )
+
+
+def decide_commission(
+    *, kind: str, schedule: Schedule, earlier: list[Part], agent: Agent, amount: int
+) -> Commission:
+    """The commission from what was read: the schedule in force and the earlier parts."""
+    check_in_schedule(kind, schedule, amount)
     decision = split_commission(amount=amount, earlier=earlier, schedule=schedule)
     return Commission(decision, divide(decision.paid, agent.aggregator.commission_share))
 
 
 def earlier_parts(*, kind: str, wallet: Account, agent: Agent, idempotency_key: str) -> list[Part]:
-    """This customer's operations of `kind` at `agent` inside the split window, oldest first.
-
-    Read through the wallet's postings (indexed by account), so the query stays small however
-    large the transaction table grows. Two parts posted at the very same moment do not see
-    each other; the rule is a deterrent for a person at a counter, not a lock.
-    """
-    side = "debit_account" if kind == CommissionKind.CASH_OUT else "credit_account"
-    touching = Posting.objects.filter(**{side: wallet}).values("transaction_id")
-    rows = (
-        Transaction.objects.filter(
-            pk__in=touching,
-            kind=kind,
-            created_at__gte=timezone.now() - split_window(),
-            metadata__agent_id=agent.pk,
+    """This customer's operations of `kind` at `agent` inside the split window, oldest first."""
+    params: dict[str, Any] = {
+        "kind": kind,
+        "wallet": wallet.pk,
+        "agent": agent.pk,
+        "since": timezone.now() - split_window(),
+        "key": idempotency_key,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            earlier_parts_sql(kind, agent="%(agent)s::bigint") + " ORDER BY e.id", params
         )
-        .exclude(idempotency_key=idempotency_key)
-        .order_by("id")
-        .values_list("reference", "amount", "metadata")
-    )
-    return [
-        Part(amount=amount, commission=int(metadata.get("commission", 0)), reference=reference)
-        for reference, amount, metadata in rows
-    ]
+        return [
+            Part(amount=amount, commission=commission, reference=reference)
+            for _, amount, commission, reference in cursor.fetchall()
+        ]

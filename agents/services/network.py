@@ -11,7 +11,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -98,8 +98,11 @@ def acting_assistant(assistant: Assistant, *, owner_only: bool = False) -> Assis
 
 
 def account_ref(account_id: int) -> Account:
-    """An account as a posting leg names it: by id (the posting reads and locks the row)."""
-    return Account(pk=account_id)
+    """An account as a posting leg names it: by id (the posting reads and locks the row).
+
+    Its other fields are deferred, not defaults: reading one loads the row, so a zero balance
+    cannot be mistaken for the account's."""
+    return Account.from_db(connection.alias, ["id"], [account_id])
 
 
 def open_accounts(currency: str) -> tuple[Account, Account]:
