@@ -112,7 +112,9 @@ class OperatorRequest(models.Model):
                 fields=["next_check_at"],
                 condition=Q(state__in=["pending", "unknown"]),
                 name="operator_request_to_check",
-            )
+            ),
+            # Reconciliation reads an operator's requests of one day.
+            models.Index(fields=["operator", "created_at"], name="operator_request_day"),
         ]
 
     def __str__(self) -> str:
