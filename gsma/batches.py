@@ -166,13 +166,14 @@ def _post_chunk(batch: Batch) -> int:
     lines = list(batch.lines.filter(state=LineState.PENDING).order_by("line_no")[:CHUNK])
     if not lines:
         return 0
-    wallets = {
-        account.customer.phone: account  # type: ignore[union-attr]
-        for account in Account.objects.select_related("customer").filter(
+    currency = batch.merchant.currency
+    wallets = {  # what a posting needs of a wallet: its id, kind and currency
+        phone: Account(pk=pk, kind=AccountKind.CUSTOMER_WALLET, currency=currency)
+        for phone, pk in Account.objects.filter(
             kind=AccountKind.CUSTOMER_WALLET,
-            currency=batch.merchant.currency,
+            currency=currency,
             customer__phone__in={line.msisdn for line in lines},
-        )
+        ).values_list("customer__phone", "pk")
     }
     requests: list[PostingRequest] = []
     to_post: list[BatchLine] = []
