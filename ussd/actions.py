@@ -90,11 +90,12 @@ def send_money(context: Context, pin: str) -> Goto | End:
     customer = context.customer
     if (refused := check_pin(context, pin)) is not None:
         return refused
-    recipient = Customer.objects.get(phone=context.values["recipient"])
     try:
+        # One query for the recipient's wallet (with the customer), not one for each.
+        recipient = services.customer_wallet(context.values["recipient"], settings.DEFAULT_CURRENCY)
         sent = services.send_money(
             sender=customer.wallet(),
-            recipient=recipient.wallet(),
+            recipient=recipient,
             amount=context.values["amount"],
             idempotency_key=context.idempotency_key("send"),
             channel="ussd",

@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +26,7 @@ from ussd.registration import FIRST_PIN_MENU, REGISTRATION_MENU, START_PIN_MENU
 from wallets import services
 from wallets.models import Customer, CustomerStatus
 
+Row = TypeVar("Row")
 START = "start_pin"
 FIRST_NAME_ON_SCREEN = 20
 MENUS: dict[str, Engine] = {
@@ -55,16 +59,14 @@ def handle_hop(hop: Hop) -> tuple[str, str]:
 
 
 def _handle(hop: Hop) -> tuple[str, str]:
-    session = UssdSession.objects.filter(session_id=hop.session_id).first()
+    session = one(UssdSession.objects.filter(session_id=hop.session_id))
     digest = text_digest(hop.session_id, hop.text)
     if session is not None:
         if session.phone != hop.phone:
             return "END " + _("This session belongs to another phone."), "refused"
         if session.ended or session.last_text_digest == digest:
             return session.last_reply, session.screen  # a retry: same reply, nothing runs again
-    # An agent's phone gets the agent menu, whatever else it is; each hop checks it may serve.
-    assistant = assistant_for_phone(hop.phone)
-    customer = None if assistant else Customer.objects.filter(phone=hop.phone).first()
+    customer, assistant = caller_for_phone(hop.phone)
     caller = assistant or customer
     language = caller.language if caller else session.language if session else "en"
     with activate(language):
@@ -95,6 +97,31 @@ def _handle(hop: Hop) -> tuple[str, str]:
     session.last_text_digest, session.last_reply = digest, kept
     session.save()
     return reply, session.screen
+
+
+def caller_for_phone(phone: str) -> tuple[Customer | None, Assistant | None]:
+    """Who dials: the customer, or the assistant (then no customer), read again on each hop.
+
+    An agent's phone gets the agent menu, whatever else it is. Most callers are customers, so
+    their row comes with whether the phone is also an assistant's: one query per hop instead
+    of two; the assistant, with their store, agent and aggregator, is read only if so (or if
+    there is no customer) for `serving` to check.
+    """
+    is_assistant = Exists(Assistant.objects.filter(phone=OuterRef("phone")))
+    customer = one(Customer.objects.filter(phone=phone).annotate(is_assistant=is_assistant))
+    if customer is not None and not customer.is_assistant:
+        return customer, None
+    assistant = assistant_for_phone(phone)
+    return (None, assistant) if assistant is not None else (customer, None)
+
+
+def one(queryset: QuerySet[Any, Row]) -> Row | None:
+    """The row a lookup by a unique column finds, or None. Unlike `first()`, it builds no
+    ORDER BY (both models have a default ordering), a tenth of a hop's CPU in the profile."""
+    try:
+        return queryset.get()
+    except ObjectDoesNotExist:
+        return None
 
 
 def serving(assistant: Assistant) -> bool:
