@@ -32,7 +32,8 @@ pytest: $(STAMP)
 	$(DB) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(DB) sh -c "$(BIN)/python bench/ledger.py $(BENCH_ARGS) && $(BIN)/python bench/ussd_hops.py \
+	$(DB) sh -c "$(BIN)/python bench/ledger.py $(BENCH_ARGS) \
+		&& $(BIN)/python bench/ussd_http.py --no-kick && $(BIN)/python bench/ussd_hops.py \
 		&& $(BIN)/python bench/agent_cashout.py && $(BIN)/python bench/reconciliation.py \
 		&& $(BIN)/python bench/batch_disbursement.py"
 
