@@ -220,12 +220,12 @@ def post_together(requests: list[PostingRequest]) -> list[Transaction | errors.L
             prepared.append(_params(request))
         except errors.LedgerError as error:
             prepared.append(error)
-    rows = _call_pipelined(GUARDED_POST_SQL, [p for p in prepared if isinstance(p, list)])
+    rows = iter(_call_pipelined(GUARDED_POST_SQL, [p for p in prepared if isinstance(p, list)]))
     for request, params in zip(requests, prepared, strict=True):
         if isinstance(params, errors.LedgerError):
             results.append(params)
             continue
-        row = rows.pop(0)
+        row = next(rows)
         try:
             if row[0] is None:
                 results.append(_transaction(row[1:]))
@@ -347,10 +347,7 @@ def _call(sql: str, params: list[Any]) -> list[Any]:
     with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         row = list(cursor.fetchone() or ())
-    if db.queries_logged:
-        db.queries_log.append(
-            {"sql": f"{sql} -- {params[1]}", "time": f"{time.monotonic() - started:.3f}"}
-        )
+    _log(db, f"{sql} -- {params[1]}", started)
     return row
 
 
@@ -370,11 +367,14 @@ def _call_pipelined(sql: str, many: list[list[Any]]) -> list[list[Any]]:
             rows.append(list(cursor.fetchone() or ()))
             if not cursor.nextset():
                 break
-    if db.queries_logged:
-        db.queries_log.append(
-            {"sql": f"{sql} -- {len(many)} pipelined", "time": f"{time.monotonic() - started:.3f}"}
-        )
+    _log(db, f"{sql} -- {len(many)} pipelined", started)
     return rows
+
+
+def _log(db: Any, sql: str, started: float) -> None:
+    """Show a call made on the raw connection in Django's query log, when that is on."""
+    if db.queries_logged:
+        db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
 
 def _transaction(row: list[Any]) -> Transaction:
