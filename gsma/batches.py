@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection, transaction
@@ -175,18 +176,23 @@ def _post_chunk(batch: Batch) -> int:
             customer__phone__in={line.msisdn for line in lines},
         ).values_list("customer__phone", "pk")
     }
-    requests: list[PostingRequest] = []
     to_post: list[BatchLine] = []
     now = timezone.now()
-    for line in lines:
-        line.finished_at = now
-        try:
-            requests.append(_request(batch, line, wallets.get(line.msisdn)))
+
+    def requests() -> Iterator[PostingRequest]:  # built as the pipeline sends them
+        for line in lines:
+            line.finished_at = now
+            try:
+                request = _request(batch, line, wallets.get(line.msisdn))
+            except ledger_errors.LedgerError as error:
+                _reject(line, error)
+                continue
             to_post.append(line)
-        except ledger_errors.LedgerError as error:
-            _reject(line, error)
+            yield request
+
     with one_commit():
-        for line, result in zip(to_post, post_together(requests), strict=True):
+        results = post_together(requests())
+        for line, result in zip(to_post, results, strict=True):
             if isinstance(result, ledger_errors.LedgerError):
                 _reject(line, merchant_services.as_business_refusal(result))
             else:

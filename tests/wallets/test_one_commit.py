@@ -14,6 +14,18 @@ from wallets.services import posting
 pytestmark = pytest.mark.django_db
 
 
+def send_request(sender, to, amount: int, *, key: str | None = None) -> services.PostingRequest:
+    return services.PostingRequest(
+        kind="send_money",
+        idempotency_key=new_key() if key is None else key,
+        currency="KES",
+        amount=amount,
+        legs=[services.Leg(sender, to, amount)],
+        fingerprint=posting.request_hash(to.pk, amount),
+        channel="api",
+    )
+
+
 def test_a_refused_posting_rolls_back_alone_and_keeps_its_error(alice, bob, carol, fund):
     fund(alice, 10_000)
     keys = [new_key(), new_key(), new_key()]
@@ -84,20 +96,14 @@ def test_postings_sent_together_keep_their_order_refusals_and_retries(
     drawn = iter([taken, "ZZZZZZZZZ3", "ZZZZZZZZZ4", "ZZZZZZZZZ5", "ZZZZZZZZZ6"])
     monkeypatch.setattr(posting, "new_reference", lambda: next(drawn))
 
-    def send(to, amount: int) -> services.PostingRequest:
-        return services.PostingRequest(
-            kind="send_money",
-            idempotency_key=new_key(),
-            currency="KES",
-            amount=amount,
-            legs=[services.Leg(alice, to, amount)],
-            fingerprint=posting.request_hash(to.pk, amount),
-            channel="api",
-        )
-
     with services.one_commit():
         first, second, third, fourth = services.post_together(
-            [send(bob, 1_000), send(carol, 3_000), send(bob, 5_000), send(carol, 500)]
+            [
+                send_request(alice, bob, 1_000),
+                send_request(alice, carol, 3_000),
+                send_request(alice, bob, 5_000),
+                send_request(alice, carol, 500),
+            ]
         )
     assert isinstance(third, errors.InsufficientFunds)
     assert [getattr(result, "reference", None) for result in (first, second, fourth)] == [
@@ -111,3 +117,27 @@ def test_postings_sent_together_keep_their_order_refusals_and_retries(
 def test_postings_are_sent_together_only_under_one_commit(alice, bob):
     with pytest.raises(errors.LedgerError):
         services.post_together([])
+
+
+def test_requests_from_a_generator_are_built_as_they_are_sent(alice, bob, carol, fund):
+    """A generator's requests are read while the pipeline runs; one refused before it is sent
+    (an empty key) keeps its place among the results, and an empty generator posts nothing."""
+    fund(alice, 10_000)
+    built: list[int] = []
+
+    def requests():
+        for n, (to, amount, key) in enumerate(
+            [(bob, 1_000, new_key()), (carol, 2_000, ""), (carol, 3_000, new_key())]
+        ):
+            built.append(n)
+            yield send_request(alice, to, amount, key=key)
+
+    with services.one_commit():
+        assert services.post_together(iter(())) == []
+        first, second, third = services.post_together(requests())
+    assert built == [0, 1, 2]
+    assert isinstance(first, Transaction)
+    assert isinstance(third, Transaction)
+    assert isinstance(second, errors.LedgerError)
+    assert "idempotency key" in str(second)
+    assert (balance(alice), balance(bob), balance(carol)) == (6_000, 1_000, 3_000)

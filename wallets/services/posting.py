@@ -10,11 +10,12 @@ exceptions whose message is a code; they are mapped to `wallets.errors` here, in
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -205,23 +206,33 @@ def post_request(request: PostingRequest) -> Transaction:
     return posted
 
 
-def post_together(requests: list[PostingRequest]) -> list[Transaction | errors.LedgerError]:
-    """Post `requests` inside `one_commit`, sent to the database in one pipeline: the next
-    posting is on its way while the database runs this one, and there is one round trip for
-    all. Each is `wallets_post_guarded`, its own subtransaction, in the order given; the
-    result is its transaction or its refusal. A posting that must be retried (a drawn
-    reference already taken, a concurrent change) is retried alone afterwards."""
+def post_together(requests: Iterable[PostingRequest]) -> list[Transaction | errors.LedgerError]:
+    """Post `requests` inside `one_commit`, sent to the database in one pipeline: one round
+    trip for all, and each request is built (when `requests` is a generator) and sent while
+    the database runs the ones before it. Each is `wallets_post_guarded`, its own
+    subtransaction, in the order given; the result is its transaction or its refusal. A
+    posting that must be retried (a drawn reference already taken, a concurrent change) is
+    retried alone afterwards."""
     if not _in_one_commit():
         raise errors.LedgerError("Postings are sent together only inside one_commit.")
-    results: list[Transaction | errors.LedgerError] = []
+    taken: list[PostingRequest] = []
     prepared: list[list[Any] | errors.LedgerError] = []
-    for request in requests:
-        try:
-            prepared.append(_params(request))
-        except errors.LedgerError as error:
-            prepared.append(error)
-    rows = iter(_call_pipelined(GUARDED_POST_SQL, [p for p in prepared if isinstance(p, list)]))
-    for request, params in zip(requests, prepared, strict=True):
+
+    def sendable() -> Iterator[list[Any]]:
+        for request in requests:
+            taken.append(request)
+            try:
+                params = _params(request)
+            except errors.LedgerError as error:
+                prepared.append(error)
+                continue
+            params[3] = new_reference()
+            prepared.append(params)
+            yield params
+
+    rows = iter(_call_pipelined(GUARDED_POST_SQL, sendable()))
+    results: list[Transaction | errors.LedgerError] = []
+    for request, params in zip(taken, prepared, strict=True):
         if isinstance(params, errors.LedgerError):
             results.append(params)
             continue
@@ -259,9 +270,9 @@ def _params(request: PostingRequest) -> list[Any]:
         request.initiator,
         json.dumps(request.metadata or {}),
         request.amount,
-        [leg.debit.pk for leg in legs],
-        [leg.credit.pk for leg in legs],
-        [leg.amount for leg in legs],
+        _bigint_array(leg.debit.pk for leg in legs),
+        _bigint_array(leg.credit.pk for leg in legs),
+        _bigint_array(leg.amount for leg in legs),
         fee.kind if fee else None,
         fee.payer.pk if fee else None,
         fee.income.pk if fee and fee.income else None,
@@ -275,6 +286,12 @@ def _params(request: PostingRequest) -> list[Any]:
         counter.max_per_transaction if counter else None,
         counter.max_daily if counter else None,
     ]
+
+
+def _bigint_array(values: Iterable[int]) -> str:
+    """A bigint[] parameter as its text literal: the driver sends text as it is, where a list
+    is adapted element by element in Python, the larger part of a posting's client time."""
+    return "{" + ",".join(str(value) for value in values) + "}"
 
 
 def _post_with_retries(params: list[Any], currency: str) -> Transaction:
@@ -344,30 +361,43 @@ def _call(sql: str, params: list[Any]) -> list[Any]:
     db = connections[DEFAULT_DB_ALIAS]
     db.ensure_connection()
     started = time.monotonic()
-    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+    with db.wrap_database_errors:
+        cursor = _raw_cursor(db)
         cursor.execute(sql, params, prepare=True)
         row = list(cursor.fetchone() or ())
     _log(db, f"{sql} -- {params[1]}", started)
     return row
 
 
-def _call_pipelined(sql: str, many: list[list[Any]]) -> list[list[Any]]:
-    """`_call` for several parameter lists, in one pipeline (one round trip)."""
-    if not many:
+def _raw_cursor(db: Any) -> psycopg.Cursor[Any]:
+    """One psycopg cursor per connection, kept for its life: a cursor's adapters are looked up
+    at its first call and cached, so a new cursor per posting would look them up every time."""
+    cursor: psycopg.Cursor[Any] | None = getattr(db, "_posting_cursor", None)
+    if cursor is None or cursor.closed or cursor.connection is not db.connection:
+        cursor = psycopg.Cursor(db.connection)
+        db._posting_cursor = cursor
+    return cursor
+
+
+def _call_pipelined(sql: str, many: Iterable[list[Any]]) -> list[list[Any]]:
+    """`_call` for several parameter lists, in one pipeline (one round trip). `many` is read
+    as the statements are sent, so a generator's work overlaps the database's."""
+    pending = iter(many)
+    first = next(pending, None)
+    if first is None:
         return []
     db = connections[DEFAULT_DB_ALIAS]
     db.ensure_connection()
     started = time.monotonic()
-    for params in many:
-        params[3] = new_reference()
     rows = []
-    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
-        cursor.executemany(sql, many, returning=True)  # pipelined, parsed once
+    with db.wrap_database_errors:
+        cursor = _raw_cursor(db)
+        cursor.executemany(sql, itertools.chain([first], pending), returning=True)
         while True:
             rows.append(list(cursor.fetchone() or ()))
             if not cursor.nextset():
                 break
-    _log(db, f"{sql} -- {len(many)} pipelined", started)
+    _log(db, f"{sql} -- {len(rows)} pipelined", started)
     return rows
 
 
