@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import operator
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -87,7 +88,7 @@ def submit(
     lines = [parse_line(n, item, merchant.currency) for n, item in enumerate(items, start=1)]
     for line in lines:
         line.batch = batch
-    BatchLine.objects.bulk_create(lines, batch_size=2000)
+    _store(lines)
     rejected = sum(line.state == LineState.REJECTED for line in lines)
     Batch.objects.filter(pk=batch.pk).update(
         lines_total=len(lines), parsed_ok=len(lines) - rejected, rejected_count=rejected
@@ -102,6 +103,32 @@ def submit(
     )
     transaction.on_commit(lambda: _queue(batch.pk))
     return state
+
+
+# The lines' columns and their types, for COPY: `bulk_create` compiles every value of every
+# row into an INSERT in Python, most of a 10,000-line submission's time.
+_LINE_COLUMNS = {
+    "batch_id": "uuid",
+    "line_no": "int4",
+    "msisdn": "text",
+    "amount": "int8",
+    "currency": "text",
+    "client_reference": "text",
+    "state": "text",
+    "transaction_reference": "text",
+    "rejection_reason": "text",
+    "finished_at": "timestamptz",
+}
+_line_values = operator.attrgetter(*_LINE_COLUMNS)
+
+
+def _store(lines: list[BatchLine]) -> None:
+    """Write the batch's lines with one COPY."""
+    sql = f"COPY {BatchLine._meta.db_table} ({', '.join(_LINE_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.set_types(list(_LINE_COLUMNS.values()))
+        for line in lines:
+            copy.write_row(_line_values(line))
 
 
 STALLED_AFTER = datetime.timedelta(minutes=5)

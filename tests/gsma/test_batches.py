@@ -128,3 +128,12 @@ def test_a_batch_whose_task_was_lost_is_queued_again(partner, alice, monkeypatch
 
 def test_a_task_for_a_batch_that_does_not_exist_does_nothing(db):
     assert batches.process(uuid.uuid4()) is None
+
+
+def test_lines_are_copied_with_every_column_of_the_model():
+    """Submission writes lines by COPY with its own column list: a field added to the model
+    must be added there too, or its value would be lost."""
+    from gsma.models import BatchLine
+
+    columns = {field.column for field in BatchLine._meta.concrete_fields}
+    assert set(batches._LINE_COLUMNS) == columns - {BatchLine._meta.pk.column}
