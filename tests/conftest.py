@@ -86,6 +86,37 @@ def new_key(prefix: str = "test") -> str:
     return f"{prefix}-{next(_keys)}-{os.getpid()}"
 
 
+def statements_of(action: Callable[[], object]) -> list[str]:
+    """The SQL statements `action` sends, without the savepoints that the test's own
+    transaction adds around each atomic block (a deployment runs them as transactions, with
+    no statement of their own in the query log)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+
+
+def send_request(
+    sender: Account, to: Account, amount: int, *, key: str | None = None
+) -> services.PostingRequest:
+    """A send-money posting as a request, for `post_together`."""
+    return services.PostingRequest(
+        kind="send_money",
+        idempotency_key=new_key() if key is None else key,
+        currency="KES",
+        amount=amount,
+        legs=[services.Leg(sender, to, amount)],
+        fingerprint=services.posting.request_hash(to.pk, amount),
+        channel="api",
+    )
+
+
 def make_customer(phone: str, name: str, **extra) -> Customer:
     return services.register_customer(phone=phone, name=name, **extra)
 

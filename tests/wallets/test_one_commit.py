@@ -6,24 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import balance, new_key
+from tests.conftest import balance, new_key, send_request
 from wallets import errors, services
 from wallets.models import Transaction
 from wallets.services import posting
 
 pytestmark = pytest.mark.django_db
-
-
-def send_request(sender, to, amount: int, *, key: str | None = None) -> services.PostingRequest:
-    return services.PostingRequest(
-        kind="send_money",
-        idempotency_key=new_key() if key is None else key,
-        currency="KES",
-        amount=amount,
-        legs=[services.Leg(sender, to, amount)],
-        fingerprint=posting.request_hash(to.pk, amount),
-        channel="api",
-    )
 
 
 def test_a_refused_posting_rolls_back_alone_and_keeps_its_error(alice, bob, carol, fund):
