@@ -19,7 +19,6 @@ import datetime
 import logging
 import operator
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection, transaction
@@ -203,23 +202,18 @@ def _post_chunk(batch: Batch) -> int:
             customer__phone__in={line.msisdn for line in lines},
         ).values_list("customer__phone", "pk")
     }
+    requests: list[PostingRequest] = []
     to_post: list[BatchLine] = []
     now = timezone.now()
-
-    def requests() -> Iterator[PostingRequest]:  # built as the pipeline sends them
-        for line in lines:
-            line.finished_at = now
-            try:
-                request = _request(batch, line, wallets.get(line.msisdn))
-            except ledger_errors.LedgerError as error:
-                _reject(line, error)
-                continue
+    for line in lines:
+        line.finished_at = now
+        try:
+            requests.append(_request(batch, line, wallets.get(line.msisdn)))
             to_post.append(line)
-            yield request
-
+        except ledger_errors.LedgerError as error:
+            _reject(line, error)
     with one_commit():
-        results = post_together(requests())
-        for line, result in zip(to_post, results, strict=True):
+        for line, result in zip(to_post, post_together(requests), strict=True):
             if isinstance(result, ledger_errors.LedgerError):
                 _reject(line, merchant_services.as_business_refusal(result))
             else:

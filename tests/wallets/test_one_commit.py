@@ -105,27 +105,3 @@ def test_postings_sent_together_keep_their_order_refusals_and_retries(
 def test_postings_are_sent_together_only_under_one_commit(alice, bob):
     with pytest.raises(errors.LedgerError):
         services.post_together([])
-
-
-def test_requests_from_a_generator_are_built_as_they_are_sent(alice, bob, carol, fund):
-    """A generator's requests are read while the pipeline runs; one refused before it is sent
-    (an empty key) keeps its place among the results, and an empty generator posts nothing."""
-    fund(alice, 10_000)
-    built: list[int] = []
-
-    def requests():
-        for n, (to, amount, key) in enumerate(
-            [(bob, 1_000, new_key()), (carol, 2_000, ""), (carol, 3_000, new_key())]
-        ):
-            built.append(n)
-            yield send_request(alice, to, amount, key=key)
-
-    with services.one_commit():
-        assert services.post_together(iter(())) == []
-        first, second, third = services.post_together(requests())
-    assert built == [0, 1, 2]
-    assert isinstance(first, Transaction)
-    assert isinstance(third, Transaction)
-    assert isinstance(second, errors.LedgerError)
-    assert "idempotency key" in str(second)
-    assert (balance(alice), balance(bob), balance(carol)) == (6_000, 1_000, 3_000)

@@ -10,7 +10,6 @@ exceptions whose message is a code; they are mapped to `wallets.errors` here, in
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import logging
 import threading
@@ -206,33 +205,23 @@ def post_request(request: PostingRequest) -> Transaction:
     return posted
 
 
-def post_together(requests: Iterable[PostingRequest]) -> list[Transaction | errors.LedgerError]:
-    """Post `requests` inside `one_commit`, sent to the database in one pipeline: one round
-    trip for all, and each request is built (when `requests` is a generator) and sent while
-    the database runs the ones before it. Each is `wallets_post_guarded`, its own
-    subtransaction, in the order given; the result is its transaction or its refusal. A
-    posting that must be retried (a drawn reference already taken, a concurrent change) is
-    retried alone afterwards."""
+def post_together(requests: list[PostingRequest]) -> list[Transaction | errors.LedgerError]:
+    """Post `requests` inside `one_commit`, sent to the database in one pipeline: the next
+    posting is on its way while the database runs this one, and there is one round trip for
+    all. Each is `wallets_post_guarded`, its own subtransaction, in the order given; the
+    result is its transaction or its refusal. A posting that must be retried (a drawn
+    reference already taken, a concurrent change) is retried alone afterwards."""
     if not _in_one_commit():
         raise errors.LedgerError("Postings are sent together only inside one_commit.")
-    taken: list[PostingRequest] = []
-    prepared: list[list[Any] | errors.LedgerError] = []
-
-    def sendable() -> Iterator[list[Any]]:
-        for request in requests:
-            taken.append(request)
-            try:
-                params = _params(request)
-            except errors.LedgerError as error:
-                prepared.append(error)
-                continue
-            params[3] = new_reference()
-            prepared.append(params)
-            yield params
-
-    rows = iter(_call_pipelined(GUARDED_POST_SQL, sendable()))
     results: list[Transaction | errors.LedgerError] = []
-    for request, params in zip(taken, prepared, strict=True):
+    prepared: list[list[Any] | errors.LedgerError] = []
+    for request in requests:
+        try:
+            prepared.append(_params(request))
+        except errors.LedgerError as error:
+            prepared.append(error)
+    rows = iter(_call_pipelined(GUARDED_POST_SQL, [p for p in prepared if isinstance(p, list)]))
+    for request, params in zip(requests, prepared, strict=True):
         if isinstance(params, errors.LedgerError):
             results.append(params)
             continue
@@ -379,25 +368,24 @@ def _raw_cursor(db: Any) -> psycopg.Cursor[Any]:
     return cursor
 
 
-def _call_pipelined(sql: str, many: Iterable[list[Any]]) -> list[list[Any]]:
-    """`_call` for several parameter lists, in one pipeline (one round trip). `many` is read
-    as the statements are sent, so a generator's work overlaps the database's."""
-    pending = iter(many)
-    first = next(pending, None)
-    if first is None:
+def _call_pipelined(sql: str, many: list[list[Any]]) -> list[list[Any]]:
+    """`_call` for several parameter lists, in one pipeline (one round trip)."""
+    if not many:
         return []
     db = connections[DEFAULT_DB_ALIAS]
     db.ensure_connection()
     started = time.monotonic()
+    for params in many:
+        params[3] = new_reference()
     rows = []
     with db.wrap_database_errors:
         cursor = _raw_cursor(db)
-        cursor.executemany(sql, itertools.chain([first], pending), returning=True)
+        cursor.executemany(sql, many, returning=True)  # pipelined, parsed once
         while True:
             rows.append(list(cursor.fetchone() or ()))
             if not cursor.nextset():
                 break
-    _log(db, f"{sql} -- {len(rows)} pipelined", started)
+    _log(db, f"{sql} -- {len(many)} pipelined", started)
     return rows
 
 
